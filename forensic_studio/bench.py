@@ -1,0 +1,57 @@
+"""``forensic-studio bench``: speed and memory of image analysis on a generated photo.
+
+Interpreter start-up and imports are excluded (a warm-up run happens first);
+the figures are medians over ``repeats`` runs on a camera-like JPEG.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from .context import AnalysisContext, Settings
+from .pipeline import analyze_file
+from .synthetic_media import camera_exif, jpeg_bytes, photo_like
+
+
+def run_image_bench(megapixels: float, repeats: int, console: Console) -> dict:
+    width = int(round((megapixels * 1e6 * 4 / 3) ** 0.5))
+    height = int(round(width * 3 / 4))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.jpg"
+        path.write_bytes(jpeg_bytes(photo_like(height, width, seed=1), 92, camera_exif(size=(width, height))))
+        report = {"image": {"width": width, "height": height, "megapixels": round(width * height / 1e6, 2),
+                            "bytes": path.stat().st_size},
+                  "machine": {"python": platform.python_version(), "processor": platform.machine(),
+                              "cpus": _cpu_count()}}
+        for mode in ("full", "fast"):
+            console.print(f"bench: {mode} mode, {repeats} runs on {width}x{height}")
+            report[mode] = _time_mode(path, mode, repeats)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return report
+
+
+def _time_mode(path: Path, mode: str, repeats: int) -> dict:
+    settings = Settings(mode=mode, device="cpu")
+    analyze_file(path, AnalysisContext(settings=settings))  # warm-up: imports, SIFT and codec initialisation
+    seconds, stages = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = analyze_file(path, AnalysisContext(settings=settings))
+        seconds.append(time.perf_counter() - started)
+        stages.append(result.timings)
+    slowest_stages = {key: round(statistics.median(t[key] for t in stages), 4) for key in stages[0]}
+    return {"median_s": round(statistics.median(seconds), 4), "min_s": round(min(seconds), 4),
+            "max_s": round(max(seconds), 4), "stages_median_s": slowest_stages}
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,161 @@
+"""Command line: ``forensic-studio analyze | eval | bench | detectors``.
+
+``analyze --json`` follows the contract in docs/DESIGN.md: one JSON object per
+input on stdout, in input order, nothing else on stdout; progress and logs on
+stderr; exit 0 (all analysed), 2 (some input failed), 1 (internal error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forensic-studio", description="Offline forensic analysis of images, audio and video.")
+    parser.add_argument("--version", action="version", version=f"forensic-studio {__version__}")
+    parser.add_argument("--debug", action="store_true", help="log details and tracebacks to stderr")
+    commands = parser.add_subparsers(dest="command")
+
+    analyze = commands.add_parser("analyze", help="analyse files or folders (folders recurse)")
+    analyze.add_argument("paths", nargs="+", metavar="PATH")
+    _add_analysis_options(analyze)
+    analyze.add_argument("--json", action="store_true", help="JSON Lines on stdout, one object per input")
+    analyze.add_argument("--maps", action="store_true", help="include heat maps (base64 PNG) in the JSON")
+
+    evaluate = commands.add_parser("eval", help="accuracy on a labelled folder tree (real/ and fake/ subfolders)")
+    evaluate.add_argument("root", metavar="DIR")
+    _add_analysis_options(evaluate)
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    evaluate.add_argument("--limit", type=int, default=0, help="at most N files per class and source (0 = all)")
+
+    bench = commands.add_parser("bench", help="measure analysis speed and memory on generated media")
+    bench.add_argument("--megapixels", type=float, default=12.0)
+    bench.add_argument("--repeats", type=int, default=5)
+    bench.add_argument("--json", action="store_true")
+
+    commands.add_parser("detectors", help="list the registered detectors and their methods")
+    return parser
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=("fast", "full"), default="full")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        return _open_gui(parser)
+    handlers = {"analyze": _cmd_analyze, "eval": _cmd_eval, "bench": _cmd_bench, "detectors": _cmd_detectors}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError) as exc:  # bad options, missing folders: a message, no traceback
+        print(f"forensic-studio: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        print(f"forensic-studio: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _open_gui(parser: argparse.ArgumentParser) -> int:
+    print("The desktop window is not part of this version yet; use a subcommand.\n", file=sys.stderr)
+    parser.print_help(sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _make_settings(args):
+    from .context import AnalysisContext, Settings, resolve_device
+
+    settings = Settings(mode=args.mode, device=args.device)
+    device = resolve_device(args.device)
+    return lambda: AnalysisContext(settings=settings, device=device)
+
+
+def _cmd_analyze(args) -> int:
+    from rich.console import Console
+
+    from .media.intake import expand_inputs
+    from .pipeline import analyze_file
+    from .progress import progress_bar
+
+    ctx_factory = _make_settings(args)
+    paths = expand_inputs(args.paths)
+    if not paths:
+        print("forensic-studio: no media files found in the given paths", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    stderr = Console(stderr=True)
+    results = []
+    with progress_bar(stderr, total=len(paths), enabled=len(paths) > 1) as advance:
+        for path in paths:
+            result = analyze_file(path, ctx_factory())
+            results.append(result)
+            if args.json:
+                sys.stdout.write(json.dumps(result.to_dict(include_maps=args.maps), ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            advance(path.name)
+    if not args.json:
+        from .report_table import print_results
+
+        print_results(Console(), results)
+    failed = [r for r in results if r.error is not None]
+    if any(r.error.code == "internal_error" for r in failed):
+        return EXIT_INTERNAL
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _cmd_eval(args) -> int:
+    from rich.console import Console
+
+    from .evaluation.evaluate import evaluate_tree, print_report
+
+    ctx_factory = _make_settings(args)
+    report = evaluate_tree(Path(args.root), ctx_factory, limit=args.limit, console=Console(stderr=True))
+    if args.json:
+        print(json.dumps(report, indent=None))
+    else:
+        print_report(Console(), report)
+    return EXIT_OK
+
+
+def _cmd_bench(args) -> int:
+    from rich.console import Console
+
+    from .bench import run_image_bench
+
+    report = run_image_bench(args.megapixels, args.repeats, Console(stderr=True))
+    print(json.dumps(report, indent=None if args.json else 2))
+    return EXIT_OK
+
+
+def _cmd_detectors(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .detectors.registry import all_detectors
+
+    table = Table(title="Registered detectors")
+    for column in ("name", "modality", "version", "modes", "method"):
+        table.add_column(column)
+    for detector in all_detectors():
+        table.add_row(detector.name, detector.modality, detector.version, ",".join(sorted(detector.modes)), detector.description)
+    Console().print(table)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""Fusion profiles: which layers to trust, chosen from what provenance found.
+
+A profile is data: a name, a reason shown to the analyst, the signal that
+selects it, and per-layer weights (layers not named get ``default_weight``).
+Profiles are checked in order; the first whose signal any layer raised wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    reason: str
+    selected_by: str | None  # a LayerResult signal, or None for the fallback
+    weights: dict[str, float] = field(default_factory=dict)
+    default_weight: float = 1.0
+    prior_log_odds: float = 0.0
+
+
+PROFILES: tuple[Profile, ...] = (
+    Profile(
+        name="ai_source_in_metadata",
+        reason="metadata or content credentials declare a generative-AI source",
+        selected_by="ai_metadata",
+        weights={"metadata": 3.0, "c2pa": 3.0, "camera": 0.5},
+        default_weight=0.5,
+    ),
+    Profile(
+        name="trusted_camera_metadata",
+        reason="coherent camera metadata or trusted capture credentials are present",
+        selected_by="camera_metadata",
+        weights={"camera": 1.0, "c2pa": 2.0, "ela": 1.0, "noise": 1.0, "copy_move": 1.5, "jpeg": 0.6,
+                 "spectrum": 0.8, "texture": 0.6, "colour": 0.3},
+    ),
+    Profile(
+        name="metadata_absent",
+        reason="no embedded metadata: the signal layers must carry the decision",
+        selected_by="no_metadata",
+        weights={"ela": 1.2, "noise": 1.2, "copy_move": 1.5, "spectrum": 1.2, "texture": 1.0, "colour": 0.4,
+                 "jpeg": 0.6},
+    ),
+    Profile(
+        name="standard",
+        reason="metadata present without a decisive provenance signal",
+        selected_by=None,
+        weights={"metadata": 1.0, "camera": 1.0, "c2pa": 1.5, "ela": 1.0, "noise": 1.0, "copy_move": 1.5,
+                 "spectrum": 1.0, "texture": 0.8, "colour": 0.3, "jpeg": 0.6},
+    ),
+)
+
+# Probability bands for the verdict; between them the result is "inconclusive".
+AUTHENTIC_BELOW = 0.35
+FAKE_ABOVE = 0.65

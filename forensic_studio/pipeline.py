@@ -1,0 +1,120 @@
+"""media -> detectors -> fusion -> AnalysisResult.  Qt-free; the CLI and the GUI both call this.
+
+Bad input never raises out of ``analyze_file``: it becomes an ``AnalysisResult``
+with ``error`` set.  A detector that crashes is recorded as a failed layer with a
+warning, and the remaining layers still run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from . import __version__
+from .context import AnalysisContext, Settings
+from .detectors.registry import detectors_for
+from .errors import AnalysisCancelled, MediaError, UnsupportedMediaError
+from .fusion.fuse import fuse
+from .media.image import ImageMedia
+from .media.intake import Evidence, take_in
+from .results import AnalysisResult, ErrorInfo, EvidenceInfo, LayerResult
+
+log = logging.getLogger(__name__)
+
+# How each modality is opened; audio and video join here as their pipelines land.
+OPENERS: dict[str, Callable[[Evidence, Settings], object]] = {
+    "image": lambda evidence, settings: ImageMedia(evidence, settings.max_pixels),
+}
+
+
+def analyze_file(path: Path | str, ctx: AnalysisContext | None = None) -> AnalysisResult:
+    """Analyse one file; always returns a result (with ``error`` set when the file cannot be analysed)."""
+    ctx = ctx or AnalysisContext()
+    path = Path(path)
+    result = AnalysisResult(evidence=EvidenceInfo(path=str(path)), settings=ctx.settings.as_dict() | {"device": ctx.device},
+                            app_version=__version__, analyzed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    started = time.perf_counter()
+    try:
+        _run(path, ctx, result)
+    except MediaError as exc:
+        result.error = ErrorInfo(code=exc.code, message=str(exc))
+    except AnalysisCancelled as exc:
+        result.error = ErrorInfo(code=exc.code, message="analysis cancelled by the user")
+    except MemoryError:
+        result.error = ErrorInfo(code="out_of_memory", message="not enough memory to analyse this file")
+    except Exception as exc:  # a bug of ours: report it on this file's line, keep going with the others
+        log.debug("internal error on %s", path, exc_info=True)
+        result.error = ErrorInfo(code="internal_error", message=f"{type(exc).__name__}: {exc}")
+    result.timings["total"] = time.perf_counter() - started
+    return result
+
+
+def _run(path: Path, ctx: AnalysisContext, result: AnalysisResult) -> None:
+    timings = result.timings
+    with _timed(timings, "intake"):
+        evidence = take_in(path, ctx.settings.max_file_bytes)
+    before = path.stat()
+    result.evidence = EvidenceInfo(path=str(path), sha256=evidence.sha256, md5=evidence.md5,
+                                   size_bytes=evidence.size_bytes, modality=evidence.kind.modality,
+                                   format=evidence.kind.format)
+    opener = OPENERS.get(evidence.kind.modality)
+    if opener is None:
+        raise UnsupportedMediaError(
+            f"{evidence.kind.format} is {evidence.kind.modality}; {evidence.kind.modality} analysis is not "
+            "available in this version of Forensic Studio")
+    with _timed(timings, "open"):
+        media = opener(evidence, ctx.settings)
+    result.media = media.describe()
+    with _timed(timings, "decode"):
+        _ = media.rgb if ctx.settings.mode == "full" else media.preview  # decode errors surface here
+    detectors = detectors_for(evidence.kind.modality, ctx.settings.mode)
+    for index, detector in enumerate(detectors):
+        ctx.check_cancelled()
+        ctx.report(detector.name, index / max(1, len(detectors)))
+        layer = _run_detector(detector, media, ctx, result.warnings)
+        result.layers.append(layer)
+        ctx.partial.append(layer)
+        timings[f"layer:{detector.name}"] = layer.seconds
+    with _timed(timings, "fusion"):
+        result.fusion = fuse(result.layers)
+    ctx.report("done", 1.0)
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        result.warnings.append("the file changed on disk during analysis: its hash may not match what was analysed")
+
+
+def _run_detector(detector, media, ctx: AnalysisContext, warnings: list[str]) -> LayerResult:
+    started = time.perf_counter()
+    try:
+        layer = detector.analyze(media, ctx)
+    except (MediaError, AnalysisCancelled, MemoryError):
+        raise
+    except Exception as exc:  # one broken layer must not lose the others
+        log.debug("detector %s failed", detector.name, exc_info=True)
+        warnings.append(f"layer {detector.name} failed: {type(exc).__name__}: {exc}")
+        layer = LayerResult.failed(detector.name, detector.version, f"{type(exc).__name__}: {exc}")
+    layer.seconds = time.perf_counter() - started
+    return layer
+
+
+class _timed:
+    """Context manager adding the elapsed seconds of a stage to ``timings``."""
+
+    def __init__(self, timings: dict[str, float], stage: str):
+        self.timings, self.stage = timings, stage
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.timings[self.stage] = time.perf_counter() - self.started
+        return False
+
+
+def analyze_paths(paths: Iterable[Path], ctx_factory: Callable[[], AnalysisContext]) -> Iterator[AnalysisResult]:
+    """Analyse files in order, one fresh context each (so progress and cancel are per file)."""
+    for path in paths:
+        yield analyze_file(path, ctx_factory())

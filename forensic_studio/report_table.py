@@ -1,0 +1,33 @@
+"""Human-readable terminal output of analysis results (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from .results import AnalysisResult
+
+VERDICT_STYLE = {"fake": "bold red", "inconclusive": "bold yellow", "authentic": "bold green"}
+
+
+def print_results(console: Console, results: list[AnalysisResult]) -> None:
+    for result in results:
+        console.rule(f"[bold]{result.evidence.path}")
+        if result.error is not None:
+            console.print(f"[red]error[/red] {result.error.code}: {result.error.message}")
+            continue
+        fusion = result.fusion
+        console.print(f"sha256 {result.evidence.sha256}  {result.evidence.format} "
+                      f"{result.media.get('width')}x{result.media.get('height')}")
+        console.print(f"verdict [{VERDICT_STYLE[fusion.verdict]}]{fusion.verdict}[/]  "
+                      f"fake probability {fusion.fake_probability:.2f}  profile {fusion.profile}")
+        table = Table(show_header=True, header_style="bold")
+        for column, justify in (("layer", "left"), ("score", "right"), ("conf.", "right"), ("log-odds", "right"), ("finding", "left")):
+            table.add_column(column, justify=justify)
+        contributions = {c.layer: c.log_odds for c in fusion.contributions}
+        for layer in result.layers:
+            table.add_row(layer.name, f"{layer.score:.2f}", f"{layer.confidence:.2f}",
+                          f"{contributions.get(layer.name, 0.0):+.2f}", layer.summary)
+        console.print(table)
+        for warning in result.warnings:
+            console.print(f"[yellow]warning[/yellow] {warning}")
