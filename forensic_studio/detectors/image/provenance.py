@@ -94,14 +94,16 @@ class ContentCredentials:
         sources = [str(action.get("digitalSourceType", "")).rsplit("/", 1)[-1] for action in info.actions]
         ai_sources = [source for source in sources if source.lower() in AI_SOURCE_TYPES]
         signed_by = f"signed by {info.signer or 'unknown'} ({info.issuer or 'unknown issuer'}), claim generator {info.claim_generator or 'unknown'}"
+        failures = [code for code in info.validation_codes if "untrusted" not in code]
+        invalid = (info.validation_state or "").lower() == "invalid" and bool(failures)
+        broken = f"manifest fails validation ({', '.join(failures)}): the file changed after signing" if invalid else ""
         if ai_sources:
-            return LayerResult(self.name, 0.97, 1.0, f"C2PA declares AI source ({', '.join(_unique(ai_sources))}); {signed_by}",
-                               self.version, details, signals={"ai_metadata": True})
-        if (info.validation_state or "").lower() == "invalid":
-            failures = [code for code in info.validation_codes if "untrusted" not in code]
-            return LayerResult(self.name, 0.7, 0.6,
-                               f"C2PA manifest fails validation ({', '.join(failures) or 'invalid'}): content changed after signing",
-                               self.version, details, signals={"c2pa_invalid": True})
+            summary = f"C2PA declares AI source ({', '.join(_unique(ai_sources))}); {signed_by}" + (f"; {broken}" if broken else "")
+            return LayerResult(self.name, 0.97, 1.0, summary, self.version, details,
+                               signals={"ai_metadata": True, **({"c2pa_invalid": True} if invalid else {})})
+        if invalid:
+            return LayerResult(self.name, 0.7, 0.6, f"C2PA {broken}; {signed_by}", self.version, details,
+                               signals={"c2pa_invalid": True})
         trusted = (info.validation_state or "").lower() == "trusted"
         captured = any(source.lower() == "digitalcapture" for source in sources)
         score = 0.2 if captured else 0.35

@@ -1,0 +1,60 @@
+"""``eval`` on a generated labelled tree, metric arithmetic, and the benchmark's report shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import SHARED, png_with_text
+from forensic_studio.evaluation.metrics import equal_error_rate, expected_calibration_error, roc_auc
+from forensic_studio.synthetic_media import SD_PARAMETERS, jpeg_bytes, photo_like
+
+
+def test_metrics_on_known_values():
+    labels = np.array([0, 0, 1, 1])
+    assert roc_auc(labels, np.array([0.1, 0.4, 0.35, 0.8])) == pytest.approx(0.75)
+    assert roc_auc(labels, np.array([0.1, 0.2, 0.8, 0.9])) == 1.0
+    assert equal_error_rate(labels, np.array([0.1, 0.2, 0.8, 0.9]))[0] == 0.0
+    assert expected_calibration_error(np.array([1, 1, 0, 0]), np.array([1.0, 1.0, 0.0, 0.0])) == 0.0
+    assert roc_auc(np.array([1, 1]), np.array([0.2, 0.3])) is None
+
+
+def test_eval_cli_reports_per_source_and_pooled(tmp_path):
+    for source in ("setA", "nested/setB"):
+        (tmp_path / source / "real").mkdir(parents=True)
+        (tmp_path / source / "fake").mkdir(parents=True)
+        for i in range(3):
+            picture = photo_like(96, 96, seed=i)
+            (tmp_path / source / "real" / f"r{i}.jpg").write_bytes(jpeg_bytes(picture, 90))
+            (tmp_path / source / "fake" / f"f{i}.png").write_bytes(png_with_text(picture, {"parameters": SD_PARAMETERS}))
+    (tmp_path / "setA" / "fake" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    completed = subprocess.run([sys.executable, "-m", "forensic_studio", "eval", str(tmp_path), "--mode", "fast", "--json"],
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert set(report["sources"]) == {"setA", "nested/setB"}
+    assert report["pooled"]["n"] == 12 and report["pooled"]["auc"] == 1.0
+    assert sum(report["failed"].values()) == 1
+
+
+def test_bench_reports_medians_and_memory():
+    completed = subprocess.run([sys.executable, "-m", "forensic_studio", "bench", "--megapixels", "0.3", "--repeats", "1",
+                                "--json"], capture_output=True, text=True, timeout=300)
+    report = json.loads(completed.stdout)
+    assert report["full"]["median_s"] > 0 and report["fast"]["median_s"] > 0 and report["peak_rss_mb"] > 0
+
+
+@pytest.mark.skipif(not (SHARED / "datasets" / "images").is_dir(), reason="../shared/datasets is not present")
+def test_shared_images_analyse_without_errors():
+    """A sample of the shared labelled images goes through the full pipeline without a single error."""
+    root = SHARED / "datasets" / "images" / "faces140k_stylegan"
+    files = sorted((root / "real").iterdir())[:5] + sorted((root / "fake").iterdir())[:5]
+    from conftest import analyze
+
+    for path in files:
+        result = analyze(path)
+        assert result.error is None and not result.warnings, (path, result.warnings)
