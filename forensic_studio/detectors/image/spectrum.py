@@ -11,6 +11,8 @@ separately and do not raise the score of a JPEG file.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -52,7 +54,10 @@ class FrequencySpectrum:
         summary = (f"Strongest periodic peak {10 ** peak:.0f}x above background at "
                    f"({frequency[0]:+.3f}, {frequency[1]:+.3f}) cycles/px")
         maps = {"spectrum": HeatMap.from_float(spectrum, kind="spectrum", label="log10 power spectrum (centred)")}
-        return LayerResult(self.name, score, 0.4, summary, self.version, details, maps)
+        # Images smaller than one crop are reflect-padded, and padding itself creates periodic structure.
+        padded = min(gray.shape) < CROP
+        details["padded_to_crop"] = padded
+        return LayerResult(self.name, score, 0.1 if padded else 0.4, summary, self.version, details, maps)
 
 
 def log_power_spectrum(gray: np.ndarray) -> np.ndarray | None:
@@ -83,6 +88,7 @@ def _pad(gray: np.ndarray) -> np.ndarray:
                               cv2.BORDER_REFLECT)[:max(CROP, height), :max(CROP, width)]
 
 
+@lru_cache(maxsize=4)
 def _peak_masks(size: int, exclude_grid: bool) -> tuple[np.ndarray, np.ndarray]:
     """Where to look for peaks: away from DC and the axes; split on/off the 1/8 JPEG grid."""
     coords = np.arange(size) - size // 2
@@ -97,13 +103,17 @@ def _peak_masks(size: int, exclude_grid: bool) -> tuple[np.ndarray, np.ndarray]:
     return usable & ~near_grid, usable & near_grid
 
 
-def radial_profile(spectrum: np.ndarray) -> np.ndarray:
-    """Azimuthal average of the log spectrum, RADIAL_BINS bins from DC to Nyquist."""
-    size = spectrum.shape[0]
+@lru_cache(maxsize=4)
+def _radial_bins(size: int) -> np.ndarray:
     coords = np.arange(size) - size // 2
     fy, fx = np.meshgrid(coords, coords, indexing="ij")
     radius = np.hypot(fy, fx) / (size / 2)
-    bins = np.minimum((radius * RADIAL_BINS).astype(int), RADIAL_BINS)
+    return np.minimum((radius * RADIAL_BINS).astype(int), RADIAL_BINS)
+
+
+def radial_profile(spectrum: np.ndarray) -> np.ndarray:
+    """Azimuthal average of the log spectrum, RADIAL_BINS bins from DC to Nyquist."""
+    bins = _radial_bins(spectrum.shape[0])
     sums = np.bincount(bins.ravel(), weights=spectrum.ravel(), minlength=RADIAL_BINS + 1)
     counts = np.bincount(bins.ravel(), minlength=RADIAL_BINS + 1)
     return np.round(sums[:RADIAL_BINS] / np.maximum(counts[:RADIAL_BINS], 1), 4)
