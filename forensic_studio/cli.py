@@ -1,6 +1,6 @@
 """Command line: ``forensic-studio analyze | eval | bench | detectors``.
 
-``analyze --json`` follows the contract in docs/DESIGN.md: one JSON object per
+``analyze --json`` follows the contract in docs/ARCHITECTURE.md: one JSON object per
 input on stdout, in input order, nothing else on stdout; progress and logs on
 stderr; exit 0 (all analysed), 2 (some input failed), 1 (internal error).
 """

@@ -3,7 +3,7 @@
 Both serialise to plain JSON and back without loss (heat maps are stored as
 8-bit arrays with their value range, so what is written is what is read).
 The field names of ``AnalysisResult.to_dict`` are the CLI contract in
-docs/DESIGN.md: add fields freely, never rename or drop one.
+docs/ARCHITECTURE.md: add fields freely, never rename or drop one.
 """
 
 from __future__ import annotations

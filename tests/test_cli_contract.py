@@ -1,4 +1,4 @@
-"""The ``analyze`` CLI contract (docs/DESIGN.md) on good and bad files, run as a user would."""
+"""The ``analyze`` CLI contract (docs/ARCHITECTURE.md) on good and bad files, run as a user would."""
 
 from __future__ import annotations
 
