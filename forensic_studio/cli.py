@@ -78,7 +78,7 @@ def _open_gui(parser: argparse.ArgumentParser) -> int:
     return EXIT_BAD_INPUT
 
 
-def _make_settings(args):
+def _context_factory(args):
     from .context import AnalysisContext, Settings, resolve_device
 
     settings = Settings(mode=args.mode, device=args.device)
@@ -93,7 +93,7 @@ def _cmd_analyze(args) -> int:
     from .pipeline import analyze_file
     from .progress import progress_bar
 
-    ctx_factory = _make_settings(args)
+    ctx_factory = _context_factory(args)
     paths = expand_inputs(args.paths)
     if not paths:
         print("forensic-studio: no media files found in the given paths", file=sys.stderr)
@@ -123,7 +123,7 @@ def _cmd_eval(args) -> int:
 
     from .evaluation.evaluate import evaluate_tree, print_report
 
-    ctx_factory = _make_settings(args)
+    ctx_factory = _context_factory(args)
     report = evaluate_tree(Path(args.root), ctx_factory, limit=args.limit, console=Console(stderr=True))
     if args.json:
         print(json.dumps(report, indent=None))

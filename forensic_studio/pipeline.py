@@ -11,7 +11,7 @@ import logging
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable
 
 from . import __version__
 from .context import AnalysisContext, Settings
@@ -112,9 +112,3 @@ class _timed:
     def __exit__(self, *exc):
         self.timings[self.stage] = time.perf_counter() - self.started
         return False
-
-
-def analyze_paths(paths: Iterable[Path], ctx_factory: Callable[[], AnalysisContext]) -> Iterator[AnalysisResult]:
-    """Analyse files in order, one fresh context each (so progress and cancel are per file)."""
-    for path in paths:
-        yield analyze_file(path, ctx_factory())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-from PIL import Image
 
 from c2pa_signing import sign_jpeg
 from conftest import analyze, png_with_text

@@ -193,9 +193,6 @@ def _read_text_chunks(path, header: Image.Image, metadata: Metadata) -> None:
             value = value.decode("utf-8", "replace")
         if isinstance(value, str):
             metadata.text_chunks[key] = _clip(value)
-    comment = header.info.get("comment")
-    if isinstance(comment, bytes):
-        metadata.text_chunks["comment"] = _clip(comment.decode("utf-8", "replace"))
 
 
 def _read_c2pa(path, header: Image.Image, metadata: Metadata) -> None:

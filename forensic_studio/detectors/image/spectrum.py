@@ -85,7 +85,7 @@ def _pad(gray: np.ndarray) -> np.ndarray:
     """Reflect-pad a small image up to CROP on both sides (keeps its periodic content)."""
     height, width = gray.shape
     return cv2.copyMakeBorder(gray.astype(np.float32), 0, max(0, CROP - height), 0, max(0, CROP - width),
-                              cv2.BORDER_REFLECT)[:max(CROP, height), :max(CROP, width)]
+                              cv2.BORDER_REFLECT)
 
 
 @lru_cache(maxsize=4)
