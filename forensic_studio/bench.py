@@ -55,3 +55,25 @@ def _cpu_count() -> int:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run_image_model_bench(device: str, seconds_per_batch_size: float, console: Console) -> dict:
+    """Embedded image model throughput in face crops per second (face detection excluded)."""
+    import numpy as np
+
+    from .detectors.image.learned import embedded_image_model
+
+    model = embedded_image_model(device)
+    rng = np.random.default_rng(0)
+    crops = [rng.integers(0, 256, (256, 256, 3), dtype=np.uint8) for _ in range(model.runner.batch_size * 4)]
+    model.predict(crops[: model.runner.batch_size])  # warm-up: allocator, kernels
+    report = {"model": model.id, "device": device, "batch_size": model.runner.batch_size, "machine": {"cpus": _cpu_count()}}
+    for label, batch in (("single", crops[:1]), ("batched", crops)):
+        console.print(f"bench: {model.id} on {device}, {label}")
+        done, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds_per_batch_size:
+            model.predict(batch)
+            done += len(batch)
+        report[f"{label}_crops_per_s"] = round(done / (time.perf_counter() - started), 2)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return report

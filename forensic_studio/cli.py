@@ -1,4 +1,4 @@
-"""Command line: ``forensic-studio analyze | eval | bench | detectors``.
+"""Command line: ``forensic-studio analyze | eval | bench | detectors | models``.
 
 ``analyze --json`` follows the contract in docs/ARCHITECTURE.md: one JSON object per
 input on stdout, in input order, nothing else on stdout; progress and logs on
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .packs import commands as models_commands
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -35,13 +36,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     evaluate.add_argument("--limit", type=int, default=0, help="at most N files per class and source (0 = all)")
+    evaluate.add_argument("--split", choices=("all", "train", "val"), default="all",
+                          help="score only one side of the grouped train/validation split used for training")
 
     bench = commands.add_parser("bench", help="measure analysis speed and memory on generated media")
+    bench.add_argument("--target", choices=("image", "image-model"), default="image",
+                       help="image: whole pipeline on a generated photo; image-model: embedded model crops/s")
+    bench.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    bench.add_argument("--seconds", type=float, default=10.0, help="image-model: measuring time per batch size")
     bench.add_argument("--megapixels", type=float, default=12.0)
     bench.add_argument("--repeats", type=int, default=5)
     bench.add_argument("--json", action="store_true")
 
     commands.add_parser("detectors", help="list the registered detectors and their methods")
+    models_commands.add_parser(commands)
     return parser
 
 
@@ -57,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:
         return _open_gui(parser)
-    handlers = {"analyze": _cmd_analyze, "eval": _cmd_eval, "bench": _cmd_bench, "detectors": _cmd_detectors}
+    handlers = {"analyze": _cmd_analyze, "eval": _cmd_eval, "bench": _cmd_bench, "detectors": _cmd_detectors,
+                "models": models_commands.run}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
@@ -124,7 +133,7 @@ def _cmd_eval(args) -> int:
     from .evaluation.evaluate import evaluate_tree, print_report
 
     ctx_factory = _context_factory(args)
-    report = evaluate_tree(Path(args.root), ctx_factory, limit=args.limit, console=Console(stderr=True))
+    report = evaluate_tree(Path(args.root), ctx_factory, limit=args.limit, console=Console(stderr=True), split=args.split)
     if args.json:
         print(json.dumps(report, indent=None))
     else:
@@ -135,9 +144,13 @@ def _cmd_eval(args) -> int:
 def _cmd_bench(args) -> int:
     from rich.console import Console
 
-    from .bench import run_image_bench
+    from .bench import run_image_bench, run_image_model_bench
+    from .context import resolve_device
 
-    report = run_image_bench(args.megapixels, args.repeats, Console(stderr=True))
+    if args.target == "image-model":
+        report = run_image_model_bench(resolve_device(args.device), args.seconds, Console(stderr=True))
+    else:
+        report = run_image_bench(args.megapixels, args.repeats, Console(stderr=True))
     print(json.dumps(report, indent=None if args.json else 2))
     return EXIT_OK
 

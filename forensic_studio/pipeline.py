@@ -20,7 +20,7 @@ from .errors import AnalysisCancelled, MediaError, UnsupportedMediaError
 from .fusion.fuse import fuse
 from .media.image import ImageMedia
 from .media.intake import Evidence, take_in
-from .results import AnalysisResult, ErrorInfo, EvidenceInfo, LayerResult
+from .results import AnalysisResult, ErrorInfo, EvidenceInfo, LayerResult, ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def _run(path: Path, ctx: AnalysisContext, result: AnalysisResult) -> None:
         result.layers.append(layer)
         ctx.partial.append(layer)
         timings[f"layer:{detector.name}"] = layer.seconds
+    result.models = _models_used(result.layers)
     with _timed(timings, "fusion"):
         result.fusion = fuse(result.layers)
     ctx.report("done", 1.0)
@@ -98,6 +99,15 @@ def _run_detector(detector, media, ctx: AnalysisContext, warnings: list[str]) ->
         layer = LayerResult.failed(detector.name, detector.version, f"{type(exc).__name__}: {exc}")
     layer.seconds = time.perf_counter() - started
     return layer
+
+
+def _models_used(layers: list[LayerResult]) -> list[ModelInfo]:
+    """Every learned model behind the result, once each, in layer order."""
+    seen: dict[str, ModelInfo] = {}
+    for layer in layers:
+        for model in layer.models:
+            seen.setdefault(model.id, model)
+    return list(seen.values())
 
 
 class _timed:

@@ -29,5 +29,11 @@ def print_results(console: Console, results: list[AnalysisResult]) -> None:
             table.add_row(layer.name, f"{layer.score:.2f}", f"{layer.confidence:.2f}",
                           f"{contributions.get(layer.name, 0.0):+.2f}", layer.summary)
         console.print(table)
+        for layer in result.layers:
+            for region in layer.regions:
+                x, y, w, h = region.box
+                console.print(f"  {layer.name}: {region.label} at x={x} y={y} {w}x{h} px, score {region.score:.2f}")
+        for model in result.models:
+            console.print(f"  model {model.id} v{model.version} sha256 {model.sha256[:16]}…")
         for warning in result.warnings:
             console.print(f"[yellow]warning[/yellow] {warning}")

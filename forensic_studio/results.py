@@ -95,6 +95,38 @@ class TimelineEntry:
 
 
 @dataclass
+class Region:
+    """A located finding: a face, a cloned patch.  ``box`` is (x, y, width, height) in media pixels.
+
+    ``time`` is the frame time in seconds for video (None for still images) and
+    ``track`` a face-track id that stays the same across frames.
+    """
+
+    box: tuple[int, int, int, int]
+    score: float
+    label: str = ""
+    time: float | None = None
+    track: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(dataclasses.asdict(self) | {"box": list(self.box), "score": round(float(self.score), 6)})
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Region":
+        return cls(**(data | {"box": tuple(data["box"])}))
+
+
+@dataclass
+class ModelInfo:
+    """A learned model that contributed to a result, pinned by the hash of its weights."""
+
+    id: str
+    version: str
+    sha256: str
+
+
+@dataclass
 class LayerResult:
     """The outcome of one detector on one piece of media.
 
@@ -115,6 +147,8 @@ class LayerResult:
     maps: dict[str, HeatMap] = field(default_factory=dict)
     timeline: list[TimelineEntry] = field(default_factory=list)
     signals: dict[str, bool] = field(default_factory=dict)
+    regions: list[Region] = field(default_factory=list)
+    models: list[ModelInfo] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
 
@@ -133,6 +167,8 @@ class LayerResult:
             "details": _jsonable(self.details),
             "signals": dict(self.signals),
             "timeline": [dataclasses.asdict(entry) for entry in self.timeline],
+            "regions": [region.to_dict() for region in self.regions],
+            "models": [dataclasses.asdict(model) for model in self.models],
             "error": self.error,
             "seconds": round(self.seconds, 6),
         }
@@ -152,6 +188,8 @@ class LayerResult:
             maps={key: HeatMap.from_dict(value) for key, value in data.get("maps", {}).items()},
             timeline=[TimelineEntry(**entry) for entry in data.get("timeline", [])],
             signals=data.get("signals", {}),
+            regions=[Region.from_dict(item) for item in data.get("regions", [])],
+            models=[ModelInfo(**model) for model in data.get("models", [])],
             error=data.get("error"),
             seconds=data.get("seconds", 0.0),
         )
@@ -207,13 +245,6 @@ class EvidenceInfo:
 class ErrorInfo:
     code: str
     message: str
-
-
-@dataclass
-class ModelInfo:
-    id: str
-    version: str
-    sha256: str
 
 
 @dataclass

@@ -19,6 +19,13 @@ from forensic_studio.synthetic_media import camera_exif, jpeg_bytes, photo_like 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path, monkeypatch):
+    """Model store and settings under tmp: tests never see (or touch) the user's packs."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
 def analyze(path, mode: str = "full"):
     return analyze_file(path, AnalysisContext(settings=Settings(mode=mode)))
 

@@ -48,3 +48,14 @@ def test_readme_test_command_is_what_ci_runs():
     ci = (root / ".ci" / "run").read_text(encoding="utf-8")
     test_command = re.search(r'pip install -e "\.\[test\]" && (.+)\n', readme).group(1).strip()
     assert test_command in ci.splitlines()
+
+
+def test_cli_and_registry_start_without_torch():
+    """torch takes seconds to import: only the learned layers may load it, when they run."""
+    import subprocess
+    import sys
+
+    code = ("import sys, forensic_studio.cli; from forensic_studio.detectors.registry import all_detectors; "
+            "all_detectors(); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

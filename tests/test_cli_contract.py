@@ -117,8 +117,13 @@ def test_decompression_bomb_is_refused_without_decoding(write):
 
 
 def test_large_file_is_streamed_not_loaded_twice(write, tmp_path):
-    """A 200 MB file (a JPEG followed by junk) is hashed in chunks: peak memory stays far below its size."""
-    path = write("big.jpg", jpeg_bytes(photo_like(256, 256, seed=7), 90))
+    """A 200 MB file (a JPEG followed by junk) is hashed in chunks: memory does not grow with its size.
+
+    Compared with the same JPEG without the junk, so the fixed cost of torch and the
+    learned models does not count.
+    """
+    small = write("small.jpg", jpeg_bytes(photo_like(256, 256, seed=7), 90))
+    path = write("big.jpg", small.read_bytes())
     with open(path, "ab") as handle:
         block = np.random.default_rng(0).bytes(1 << 20)
         for _ in range(200):
@@ -126,7 +131,13 @@ def test_large_file_is_streamed_not_loaded_twice(write, tmp_path):
     script = ("import resource, json, sys; from forensic_studio.pipeline import analyze_file; "
               "r = analyze_file(sys.argv[1]); "
               "print(json.dumps([r.evidence.size_bytes, r.error is None, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))")
-    completed = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
-    size, ok, peak_kib = json.loads(completed.stdout)
+
+    def peak(target):
+        completed = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True, text=True, timeout=180)
+        return json.loads(completed.stdout)
+
+    size, ok, peak_kib = peak(path)
+    _, _, baseline_kib = peak(small)
     assert ok and size > 200 * 2**20
-    assert peak_kib * 1024 < 200 * 2**20, f"peak RSS {peak_kib / 1024:.0f} MiB"
+    growth = (peak_kib - baseline_kib) * 1024
+    assert growth < 100 * 2**20, f"peak RSS grew by {growth / 2**20:.0f} MiB for a 200 MiB file"

@@ -66,7 +66,7 @@ def test_cancel_flag_stops_the_analysis(camera_jpeg):
     ctx.progress = progress
     result = analyze_file(camera_jpeg, ctx)
     assert result.error.code == "cancelled"
-    assert [layer.name for layer in ctx.partial] == ["metadata", "c2pa", "camera"]  # partial results kept
+    assert [layer.name for layer in ctx.partial] == ["metadata", "c2pa", "camera", "learned", "model_packs"]  # kept
 
 
 def test_device_resolution():
@@ -74,3 +74,13 @@ def test_device_resolution():
     assert resolve_device("auto") in ("cpu", "cuda")
     with pytest.raises(ValueError):
         resolve_device("tpu")
+
+
+def test_regions_and_models_survive_the_json_round_trip():
+    from forensic_studio.results import ModelInfo, Region
+
+    layer = LayerResult("learned", 0.8, 0.9, "one face", regions=[Region((10, 20, 30, 40), 0.8, "face 1", details={"a": 1})],
+                        models=[ModelInfo("m", "1", "ab" * 32)])
+    again = LayerResult.from_dict(json.loads(json.dumps(layer.to_dict())))
+    assert again.regions[0].box == (10, 20, 30, 40) and again.regions[0].details == {"a": 1}
+    assert again.models == layer.models

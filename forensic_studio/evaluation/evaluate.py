@@ -42,6 +42,19 @@ def find_samples(root: Path, limit: int = 0) -> list[Sample]:
     return samples
 
 
+def select_split(samples: list[Sample], split: str) -> list[Sample]:
+    """Keep the training or validation side of the grouped split (see ``training.splits``)."""
+    if split == "all":
+        return samples
+    from ..media.intake import sha256_file
+    from ..training.splits import LabelledFile, split_by_source
+
+    files = [LabelledFile(s.path, s.label, s.source, sha256_file(s.path)) for s in samples]
+    train, validation = split_by_source(files)
+    keep = {f.path for f in (validation if split == "val" else train)}
+    return [s for s in samples if s.path in keep]
+
+
 def _score_one(job: tuple[str, Settings, str]) -> tuple[float | None, str | None, str | None]:
     from ..pipeline import analyze_file
 
@@ -53,8 +66,8 @@ def _score_one(job: tuple[str, Settings, str]) -> tuple[float | None, str | None
 
 
 def evaluate_tree(root: Path, ctx_factory, limit: int = 0, console: Console | None = None,
-                  workers: int | None = None) -> dict:
-    samples = find_samples(root, limit)
+                  workers: int | None = None, split: str = "all") -> dict:
+    samples = select_split(find_samples(root, limit), split)
     template: AnalysisContext = ctx_factory()
     jobs = [(str(s.path), template.settings, template.device) for s in samples]
     workers = workers or min(4, os.cpu_count() or 1)
@@ -64,7 +77,7 @@ def evaluate_tree(root: Path, ctx_factory, limit: int = 0, console: Console | No
             for sample, outcome in zip(samples, pool.map(_score_one, jobs, chunksize=8)):
                 outcomes.append(outcome)
                 advance(sample.path.name)
-    return _report(root, samples, outcomes, template.settings)
+    return _report(root, samples, outcomes, template.settings) | {"split": split}
 
 
 def _report(root: Path, samples: list[Sample], outcomes: list, settings: Settings) -> dict:
@@ -93,7 +106,8 @@ def _metrics(items: list) -> dict:
 
 
 def print_report(console: Console, report: dict) -> None:
-    table = Table(title=f"Evaluation of {report['root']} ({report['settings']['mode']} mode)")
+    split = report.get("split", "all")
+    table = Table(title=f"Evaluation of {report['root']} ({report['settings']['mode']} mode, split: {split})")
     for column in ("source", "n (real/fake)", "AUC", "EER", "acc@0.5", "inconclusive", "ECE"):
         table.add_column(column, justify="left" if column == "source" else "right")
     rows = list(report["sources"].items()) + [("pooled", report["pooled"])]

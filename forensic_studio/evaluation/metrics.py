@@ -50,8 +50,11 @@ def expected_calibration_error(labels: np.ndarray, scores: np.ndarray, bins: int
     return float(error)
 
 
-def summarise(labels, scores, verdicts, threshold: float = 0.5) -> dict:
+def summarise(labels, scores, verdicts=None, threshold: float = 0.5) -> dict:
+    """Metrics for one set; without ``verdicts`` every item counts as decided."""
     labels, scores = np.asarray(labels, dtype=int), np.asarray(scores, dtype=np.float64)
+    if verdicts is None:
+        verdicts = ["decided"] * len(labels)
     eer, eer_threshold = equal_error_rate(labels, scores)
     decided = np.array([v != "inconclusive" for v in verdicts], dtype=bool)
     return {

@@ -32,22 +32,22 @@ PROFILES: tuple[Profile, ...] = (
         name="trusted_camera_metadata",
         reason="coherent camera metadata or trusted capture credentials are present",
         selected_by="camera_metadata",
-        weights={"camera": 1.0, "c2pa": 2.0, "ela": 1.0, "noise": 1.0, "copy_move": 1.5, "jpeg": 0.6,
-                 "spectrum": 0.8, "texture": 0.6, "colour": 0.3},
+        weights={"camera": 1.0, "c2pa": 2.0, "learned": 1.5, "model_packs": 0.8, "ela": 1.0, "noise": 1.0,
+                 "copy_move": 1.5, "jpeg": 0.6, "spectrum": 0.8, "texture": 0.6, "colour": 0.3},
     ),
     Profile(
         name="metadata_absent",
         reason="no embedded metadata: the signal layers must carry the decision",
         selected_by="no_metadata",
-        weights={"ela": 1.2, "noise": 1.2, "copy_move": 1.5, "spectrum": 1.2, "texture": 1.0, "colour": 0.4,
-                 "jpeg": 0.6},
+        weights={"learned": 2.5, "model_packs": 1.0, "ela": 1.2, "noise": 1.2, "copy_move": 1.5, "spectrum": 1.2,
+                 "texture": 1.0, "colour": 0.4, "jpeg": 0.6},
     ),
     Profile(
         name="standard",
         reason="metadata present without a decisive provenance signal",
         selected_by=None,
-        weights={"metadata": 1.0, "camera": 1.0, "c2pa": 1.5, "ela": 1.0, "noise": 1.0, "copy_move": 1.5,
-                 "spectrum": 1.0, "texture": 0.8, "colour": 0.3, "jpeg": 0.6},
+        weights={"metadata": 1.0, "camera": 1.0, "c2pa": 1.5, "learned": 2.0, "model_packs": 1.0, "ela": 1.0,
+                 "noise": 1.0, "copy_move": 1.5, "spectrum": 1.0, "texture": 0.8, "colour": 0.3, "jpeg": 0.6},
     ),
 )
 

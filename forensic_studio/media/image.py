@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from PIL import Image, ImageFile
@@ -57,6 +57,13 @@ class ImageMedia:
         self.format: str = self.header.format or evidence.kind.format
         self.size: tuple[int, int] = self.header.size  # (width, height)
         self.info: dict[str, Any] = dict(self.header.info)
+        self._derived: dict[str, Any] = {}
+
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Memo for analyses several detectors share (e.g. face crops): computed once per file."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def _open_header(self) -> Image.Image:
         try:

@@ -133,6 +133,15 @@ def take_in(path: Path, max_bytes: int) -> Evidence:
     return Evidence(path=path, kind=kind, size_bytes=info.st_size, sha256=sha256, md5=md5)
 
 
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, streamed (model weights, pack files, split keys)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def hash_file(path: Path) -> tuple[str, str]:
     """SHA-256 and MD5 of a file, streamed."""
     sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)

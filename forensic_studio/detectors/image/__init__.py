@@ -1,3 +1,3 @@
 """Image detectors.  Importing this package registers each of them (order = report order)."""
 
-from . import provenance, ela, jpeg_structure, spectrum, noise, texture, colour, copy_move  # noqa: F401
+from . import provenance, learned, model_packs, ela, jpeg_structure, spectrum, noise, texture, colour, copy_move  # noqa: F401

@@ -1,0 +1,66 @@
+"""Installed image model packs (Hugging Face classifiers, MesoNet), pooled as a weighted ensemble.
+
+Each pack scores what it was made for: face models score face crops, general
+"AI image" classifiers score the whole picture. Packs with weight 0 are skipped.
+A pack that fails to load or verify is named in the result, not silently dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...context import AnalysisContext
+from ...results import LayerResult
+from ..registry import register
+from .faces_common import face_crops
+
+PACK_CONFIDENCE = 0.6  # third-party models, not calibrated on our validation data
+
+
+def _loaded(pack, device: str):
+    from ...learned.image_models import cached
+    from ...packs.kinds import load_pack
+
+    key = (f"{pack.folder}:{pack.manifest['files'].get(pack.manifest.get('weights', ''), '')}", device)
+    return cached(key, lambda: load_pack(pack, device))
+
+
+@register
+class ModelPackDetector:
+    name = "model_packs"
+    modality = "image"
+    version = "1.0"
+    modes = frozenset({"full"})
+    description = ("Installed image model packs (Hugging Face image classifiers, MesoNet), each on face crops or "
+                   "the whole image as its pack declares; weighted mean of their fake probabilities.")
+    limitations = ("Third-party models with their own training data and biases; not calibrated by this project. "
+                   "Absent unless the analyst installed packs.")
+
+    def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
+        from ...packs.store import ModelStore
+
+        packs = [p for p in ModelStore().packs("image") if p.ensemble_weight > 0]
+        if not packs:
+            return LayerResult(self.name, 0.5, 0.0, "No image model packs installed", self.version)
+        crops = face_crops(media)
+        scores, failures, models = {}, {}, []
+        for pack in packs:
+            ctx.check_cancelled()
+            try:
+                model = _loaded(pack, ctx.device)
+                inputs = crops.images if pack.manifest.get("input") == "face" else [media.rgb]
+                probabilities, _ = model.predict(inputs, lambda: ctx.cancelled)
+            except Exception as exc:  # one broken pack must not hide the others
+                failures[pack.id] = f"{type(exc).__name__}: {exc}"
+                continue
+            scores[pack.id] = float(np.max(probabilities))
+            models.append(model.info)
+        if not scores:
+            return LayerResult(self.name, 0.5, 0.0, f"All {len(packs)} model pack(s) failed", self.version,
+                               {"failures": failures}, error="; ".join(failures.values()))
+        weights = {p.id: p.ensemble_weight for p in packs if p.id in scores}
+        score = sum(scores[k] * w for k, w in weights.items()) / sum(weights.values())
+        ranked = ", ".join(f"{k} {v:.2f}" for k, v in sorted(scores.items(), key=lambda kv: -kv[1]))
+        details = {"pack_scores": scores, "ensemble_weights": weights, "faces": len(crops.faces), "failures": failures}
+        return LayerResult(self.name, score, PACK_CONFIDENCE, f"Ensemble of {len(scores)} pack(s): {score:.2f} ({ranked})",
+                           self.version, details, models=models)

@@ -1,0 +1,1 @@
+"""Neural networks and their runtime (torch). Imported lazily: torch is slow to load."""

@@ -1,0 +1,113 @@
+"""Image classifiers behind one interface: RGB crops in, P(fake) out.
+
+Three families load here: the project's embedded dual-stream model, MesoNet
+packs, and Hugging Face image-classification checkpoints. Each is pinned by the
+SHA-256 of its weights, which is checked on load and recorded in every result.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from ..media.intake import sha256_file
+from ..results import ModelInfo
+from .dual_stream import DualStreamDetector
+from .mesonet import ARCHITECTURES as MESONET_ARCHITECTURES
+from .mesonet import INPUT_SIZE as MESONET_INPUT_SIZE
+from .preprocess import batch_tensor
+from .runtime import BatchedModel, sigmoid
+
+
+class ModelIntegrityError(RuntimeError):
+    """Weights on disk do not match the hash their package declares."""
+
+
+def verified_weights(folder: Path, name: str, expected: str | None) -> Path:
+    path = folder / name
+    actual = sha256_file(path)
+    if expected and actual != expected:
+        raise ModelIntegrityError(f"{path}: SHA-256 {actual[:16]}… does not match the declared {expected[:16]}…")
+    return path
+
+
+@dataclass
+class ImageModel:
+    id: str
+    version: str
+    sha256: str
+    runner: BatchedModel
+    calibration: tuple[float, float] = (1.0, 0.0)  # fake probability = sigmoid(scale * logit + bias)
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo(self.id, self.version, self.sha256)
+
+    def predict(self, crops: list[np.ndarray], cancelled: Callable[[], bool] = lambda: False) -> tuple[np.ndarray, dict]:
+        logits, extras = self.runner.logits(crops, cancelled)
+        scale, bias = self.calibration
+        return sigmoid(scale * logits + bias), extras
+
+
+def load_dual_stream(folder: Path, device: str) -> ImageModel:
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    weights = verified_weights(folder, config["weights"], config["sha256"])
+    module = DualStreamDetector()
+    module.load_state_dict(load_file(str(weights)), strict=True)
+    size = int(config["input_size"])
+    runner = BatchedModel(module, device, lambda crops: batch_tensor(crops, size),
+                          lambda out: (out.logit, {"visual_share": out.visual_share}))
+    calibration = (config["calibration"]["scale"], config["calibration"]["bias"])
+    return ImageModel(config["id"], config.get("version", "1"), config["sha256"], runner, calibration)
+
+
+def load_mesonet(folder: Path, device: str, manifest: dict) -> ImageModel:
+    weights = verified_weights(folder, manifest["weights"], manifest["files"][manifest["weights"]])
+    module = MESONET_ARCHITECTURES[manifest["architecture"]]()
+    module.load_state_dict(load_file(str(weights)), strict=True)
+    runner = BatchedModel(module, device, lambda crops: batch_tensor(crops, MESONET_INPUT_SIZE))
+    return ImageModel(manifest["id"], manifest.get("version", "1"), manifest["files"][manifest["weights"]], runner)
+
+
+def load_hf_image_classifier(folder: Path, device: str, manifest: dict) -> ImageModel:
+    """A transformers image-classification checkpoint from a local folder (safetensors only)."""
+    from transformers import AutoImageProcessor, AutoModelForImageClassification
+
+    weights = manifest["weights"]
+    verified_weights(folder, weights, manifest["files"][weights])
+    processor = AutoImageProcessor.from_pretrained(str(folder), local_files_only=True)
+    module = AutoModelForImageClassification.from_pretrained(str(folder), local_files_only=True, use_safetensors=True)
+    fake_ids = [int(i) for i, label in module.config.id2label.items() if label in set(manifest["fake_labels"])]
+
+    def to_tensor(crops: list[np.ndarray]) -> torch.Tensor:
+        return processor(images=list(crops), return_tensors="pt")["pixel_values"]
+
+    def to_logit(out) -> tuple[torch.Tensor, dict]:
+        # Log-odds of "any fake label" against the rest, from the softmax.
+        log_probs = torch.log_softmax(out.logits.float(), dim=-1)
+        fake = torch.logsumexp(log_probs[:, fake_ids], dim=-1)
+        real = torch.log1p(-fake.exp().clamp(max=1 - 1e-7))
+        return fake - real, {}
+
+    runner = BatchedModel(module, device, to_tensor, to_logit)
+    return ImageModel(manifest["id"], manifest.get("version", "1"), manifest["files"][weights], runner)
+
+
+_EMBEDDED: dict[tuple[str, str], ImageModel] = {}
+_EMBEDDED_LOCK = threading.Lock()
+
+
+def cached(key: tuple[str, str], load: Callable[[], ImageModel]) -> ImageModel:
+    """Load each model once per process and device (loading dominates small jobs)."""
+    with _EMBEDDED_LOCK:
+        if key not in _EMBEDDED:
+            _EMBEDDED[key] = load()
+        return _EMBEDDED[key]

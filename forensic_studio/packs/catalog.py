@@ -1,0 +1,65 @@
+"""Packs we know: where they come from, how their labels read, and their pinned hashes.
+
+Hashes are pinned where the publisher's files are fixed (MesoNet, AASIST,
+RawGAT-ST at a given commit). Hugging Face checkpoints are fetched at a named
+revision; their hashes are recorded at install time (trust on first use) and
+verified from then on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    id: str
+    kind: str
+    title: str
+    origin: str  # base URL the files are fetched from
+    files: dict[str, str | None]  # file name -> pinned SHA-256 (None: recorded on install)
+    fake_labels: tuple[str, ...] = ()
+    ensemble_weight: float = 1.0
+    input: str = "image"  # "image" (whole picture) or "face" (face crops)
+    license: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _hf(repo: str, fake_labels: tuple[str, ...], weight: float, input_: str = "image") -> CatalogEntry:
+    return CatalogEntry(
+        id=repo.lower().replace("/", "--"),
+        kind="hf-image-classification",
+        title=repo,
+        origin=f"https://huggingface.co/{repo}/resolve/main/",
+        files={"config.json": None, "preprocessor_config.json": None, "model.safetensors": None},
+        fake_labels=fake_labels,
+        ensemble_weight=weight,
+        input=input_,
+    )
+
+
+_MESONET_ORIGIN = "https://raw.githubusercontent.com/DariusAf/MesoNet/2144d56a/weights/"
+_MESONET_TRAINED_ON = {"DF": "DeepFake", "F2F": "Face2Face"}
+
+
+def _mesonet(architecture: str, variant: str, file_name: str, sha256: str) -> CatalogEntry:
+    title = f"MesoNet {'Meso4' if architecture == 'meso4' else 'MesoInception4'} ({_MESONET_TRAINED_ON[variant]})"
+    return CatalogEntry(f"mesonet-{architecture}-{variant.lower()}", "mesonet", title, _MESONET_ORIGIN,
+                        {file_name: sha256}, input="face", license="Apache-2.0", extra={"architecture": architecture})
+
+
+CATALOG: dict[str, CatalogEntry] = {entry.id: entry for entry in (
+    _hf("Ateeqq/ai-vs-human-image-detector", ("ai",), 0.45),
+    _hf("prithivMLmods/AI-vs-Deepfake-vs-Real", ("Artificial", "Deepfake"), 0.35),
+    _hf("prithivMLmods/Deep-Fake-Detector-Model", ("Fake",), 0.20, "face"),
+    _hf("dima806/deepfake_vs_real_image_detection", ("Fake",), 0.20, "face"),
+    _mesonet("meso4", "DF", "Meso4_DF.h5", "036ed30d04ffd9c7506f825b97c86aa64915f5818931da96817b169aad790af5"),
+    _mesonet("meso4", "F2F", "Meso4_F2F.h5", "bcfda015d217b9f8d6557693edbdf9f4e79cfd22672541968dd0e2954462b5d7"),
+    _mesonet("mesoinception4", "DF", "MesoInception_DF.h5", "234586d40058e76ef8b6f27ca4b63c06e31c2a5a69c0d8ba6f30b1468ab7bafa"),
+    _mesonet("mesoinception4", "F2F", "MesoInception_F2F.h5", "d4533ac8a3197dc35c47405d23d99e888c1d0135e267e03540c7451feaccff3f"),
+)}
+
+
+def pinned_hashes() -> dict[str, str]:
+    """file SHA-256 -> catalog id, for recognising published files whatever their name."""
+    return {digest: entry.id for entry in CATALOG.values() for digest in entry.files.values() if digest}

@@ -1,0 +1,198 @@
+"""Turn a folder or a zip archive into installed packs.
+
+Each importer recognises one layout (a Hugging Face checkpoint folder, a folder
+of MesoNet ``.h5`` files, ...) and stages the files a pack needs, converted to
+safetensors where the publisher used another format. Nothing from the source is
+executed: pickles are refused, archives are extracted member by member.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+from ..media.intake import sha256_file
+from .catalog import CATALOG, pinned_hashes
+from .safety import extract_archive, refuse_pickles
+from .store import ModelStore, Pack, PackError, check_pack_id
+
+FAKE_WORDS = {"fake", "deepfake", "ai", "artificial", "synthetic", "generated", "spoof", "manipulated", "ai-generated"}
+REAL_WORDS = {"real", "human", "hum", "authentic", "bonafide", "bona fide", "bona-fide", "genuine", "realism", "original"}
+
+
+@dataclass
+class ImportOptions:
+    pack_id: str | None = None
+    fake_labels: list[str] | None = None
+    ensemble_weight: float | None = None
+    input: str | None = None  # "image" or "face"
+    replace: bool = False
+    source: str = ""
+
+
+@dataclass
+class StagedPack:
+    folder: Path
+    manifest: dict = field(default_factory=dict)
+
+
+class Importer(Protocol):
+    kind: str
+
+    def recognises(self, folder: Path) -> bool: ...
+
+    def stage(self, folder: Path, store: ModelStore, options: ImportOptions) -> list[StagedPack]: ...
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PackError(f"{path.name} is not readable JSON: {exc}") from exc
+
+
+def resolve_fake_labels(id2label: dict, requested: list[str] | tuple[str, ...] | None) -> list[str]:
+    """Labels of the checkpoint that mean fake: as requested (case-insensitive) or guessed from their names."""
+    labels = [str(v) for v in id2label.values()]
+    by_lower = {label.lower(): label for label in labels}
+    if requested:
+        missing = [r for r in requested if r.lower() not in by_lower]
+        if missing:
+            raise PackError(f"labels {missing} are not in this checkpoint (it has {labels})")
+        return [by_lower[r.lower()] for r in requested]
+    fake = [label for label in labels if label.lower() in FAKE_WORDS]
+    unknown = [label for label in labels if label.lower() not in FAKE_WORDS | REAL_WORDS]
+    if not fake or unknown:
+        raise PackError(f"cannot tell which of the labels {labels} mean fake; pass --fake-labels")
+    return fake
+
+
+class HuggingFaceImageImporter:
+    kind = "hf-image-classification"
+    FILES = ("config.json", "preprocessor_config.json", "model.safetensors")
+    OPTIONAL = ("README.md", "LICENSE")
+
+    def recognises(self, folder: Path) -> bool:
+        config = folder / "config.json"
+        if not config.is_file():
+            return False
+        architectures = _read_json(config).get("architectures") or []
+        return any(a.endswith("ForImageClassification") for a in architectures)
+
+    def stage(self, folder: Path, store: ModelStore, options: ImportOptions) -> list[StagedPack]:
+        missing = [name for name in self.FILES if not (folder / name).is_file()]
+        if missing:
+            raise PackError(f"{folder.name}: missing {', '.join(missing)} (safetensors weights are required)")
+        config = _read_json(folder / "config.json")
+        known = self._catalog_entry(folder.name, options)
+        fake_labels = resolve_fake_labels(config.get("id2label", {}), options.fake_labels or (known.fake_labels if known else None))
+        pack_id = check_pack_id(options.pack_id or (known.id if known else folder.name.lower()))
+        names = list(self.FILES) + [n for n in self.OPTIONAL if (folder / n).is_file()]
+        refuse_pickles(folder, names)  # a "model.safetensors" must not be a renamed pickle
+        staged = store.staging_dir()
+        for name in names:
+            shutil.copy2(folder / name, staged / name)
+        manifest = {
+            "id": pack_id, "kind": self.kind, "modality": "image", "title": known.title if known else folder.name,
+            "version": config.get("_name_or_path", "") or "1", "weights": "model.safetensors",
+            "architecture": (config.get("architectures") or ["?"])[0], "labels": list(config.get("id2label", {}).values()),
+            "fake_labels": fake_labels,
+            "ensemble_weight": options.ensemble_weight if options.ensemble_weight is not None else (known.ensemble_weight if known else 1.0),
+            "input": options.input or (known.input if known else "image"),
+            "source": options.source or str(folder), "imported_at": _now(),
+        }
+        return [StagedPack(staged, manifest)]
+
+    @staticmethod
+    def _catalog_entry(name: str, options: ImportOptions):
+        key = (options.pack_id or name).lower().replace("/", "--")
+        return CATALOG.get(key)
+
+
+class MesoNetImporter:
+    kind = "mesonet"
+    PREFIXES = {"meso4_": "meso4", "mesoinception_": "mesoinception4"}
+
+    def _files(self, folder: Path) -> list[tuple[Path, str]]:
+        found = []
+        for path in sorted(folder.glob("*.h5")):
+            for prefix, architecture in self.PREFIXES.items():
+                if path.name.lower().startswith(prefix):
+                    found.append((path, architecture))
+        return found
+
+    def recognises(self, folder: Path) -> bool:
+        return bool(self._files(folder))
+
+    def stage(self, folder: Path, store: ModelStore, options: ImportOptions) -> list[StagedPack]:
+        from safetensors.torch import save_file
+
+        from ..learned.mesonet import ARCHITECTURES, load_keras_h5
+
+        pins = pinned_hashes()
+        staged_packs = []
+        for path, architecture in self._files(folder):
+            digest = sha256_file(path)
+            variant = path.stem.split("_", 1)[-1].lower()
+            pack_id = pins.get(digest) or check_pack_id(f"mesonet-{architecture}-{variant}")
+            model = ARCHITECTURES[architecture]()
+            try:
+                load_keras_h5(model, path)
+            except (OSError, KeyError, ValueError) as exc:
+                raise PackError(f"{path.name} is not a MesoNet {architecture} weight file: {exc}") from exc
+            staged = store.staging_dir()
+            save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(staged / "model.safetensors"))
+            entry = CATALOG.get(pack_id)
+            staged_packs.append(StagedPack(staged, {
+                "id": pack_id, "kind": self.kind, "modality": "image", "title": entry.title if entry else path.stem,
+                "version": "1", "weights": "model.safetensors", "architecture": architecture,
+                "ensemble_weight": options.ensemble_weight if options.ensemble_weight is not None else 1.0,
+                "input": "face", "license": "Apache-2.0",
+                "source": options.source or str(path), "source_sha256": digest, "source_pinned": digest in pins,
+                "imported_at": _now(),
+            }))
+        return staged_packs
+
+
+IMPORTERS: list[Importer] = [HuggingFaceImageImporter(), MesoNetImporter()]
+
+
+def import_pack(source: Path, store: ModelStore, options: ImportOptions | None = None) -> list[Pack]:
+    """Import a folder or ``.zip`` into ``store``; returns the packs installed."""
+    options = options or ImportOptions()
+    source = Path(source)
+    if not source.exists():
+        raise PackError(f"{source} does not exist")
+    options.source = options.source or str(source)
+    with tempfile.TemporaryDirectory(prefix="fs-pack-") as scratch:
+        folder = source
+        if source.is_file():
+            folder = Path(scratch) / "unpacked"
+            extract_archive(source, folder)
+            folder = _single_top_folder(folder)
+        importer = next((i for i in IMPORTERS if i.recognises(folder)), None)
+        if importer is None:
+            refuse_pickles(folder)  # say "pickle" rather than "unrecognised" when that is the reason
+            raise PackError(f"{source.name}: not a recognised pack (expected a Hugging Face image-classification "
+                            "checkpoint folder or MesoNet .h5 weights)")
+        staged = importer.stage(folder, store, options)
+        try:
+            return [store.install(item.folder, item.manifest, replace=options.replace) for item in staged]
+        finally:
+            for item in staged:
+                shutil.rmtree(item.folder, ignore_errors=True)
+
+
+def _single_top_folder(folder: Path) -> Path:
+    """Archives often wrap everything in one folder; look inside it."""
+    entries = [p for p in folder.iterdir() if not p.name.startswith("__MACOSX")]
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else folder

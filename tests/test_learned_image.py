@@ -1,0 +1,122 @@
+"""The embedded learned image detector: architecture pieces, shipped package, face path, integrity."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from forensic_studio.context import AnalysisContext, Settings
+from forensic_studio.detectors.image.learned import EMBEDDED_MODEL
+from forensic_studio.learned.dual_stream import BayarConv2d, DualStreamDetector
+from forensic_studio.learned.efficientnet_lite import SameConv2d
+from forensic_studio.learned.faces import square_crop_box
+from forensic_studio.media.intake import sha256_file
+from forensic_studio.pipeline import analyze_file
+from forensic_studio.resources import resource_path
+from forensic_studio.synthetic_media import photo_like
+
+from conftest import SHARED, analyze
+
+PACKAGE = resource_path("models", EMBEDDED_MODEL)
+FACES = SHARED / "datasets" / "images" / "faces140k_stylegan"
+
+
+def test_same_padding_matches_tensorflow_output_sizes():
+    conv = SameConv2d(1, 1, 3, stride=2, bias=False)
+    for size in (191, 192, 193):
+        assert conv(torch.zeros(1, 1, size, size)).shape[-1] == -(-size // 2)
+
+
+def test_bayar_filters_are_prediction_error_filters():
+    weight = BayarConv2d(3, 4).constrained_weight()
+    assert torch.allclose(weight.sum(dim=(2, 3)), torch.zeros(4, 3), atol=1e-5)
+    assert torch.all(weight[:, :, 2, 2] == -1)
+
+
+def test_noise_stream_ignores_flat_colour():
+    """SRM and Bayar filters sum to zero: a flat image has no residual, whatever its colour."""
+    model = DualStreamDetector().eval()
+    with torch.no_grad():
+        srm_sums = model.noise.srm.sum(dim=(1, 2, 3))
+        bayar_sums = model.noise.bayar.constrained_weight().sum(dim=(1, 2, 3))
+    assert torch.allclose(srm_sums, torch.zeros_like(srm_sums), atol=1e-6)
+    assert torch.allclose(bayar_sums, torch.zeros_like(bayar_sums), atol=1e-5)
+
+
+def test_shipped_package_is_small_pinned_and_documented():
+    config = json.loads((PACKAGE / "config.json").read_text())
+    weights = PACKAGE / config["weights"]
+    assert sha256_file(weights) == config["sha256"]
+    assert weights.stat().st_size < 30 * 1024**2
+    card = (PACKAGE / "MODEL_CARD.md").read_text()
+    assert config["sha256"] in card and "Validation" in card and "Limitations" in card
+    assert config["validation"]["pooled"]["auc"] is not None
+
+
+def test_scene_without_face_is_scored_whole_with_low_confidence(write):
+    result = analyze(write("scene.png", photo_like(240, 320, seed=9)))
+    layer = result.layer("learned")
+    assert layer.error is None, layer.error
+    assert layer.details["faces"] == 0 and layer.regions == []
+    assert layer.confidence < 0.5
+    assert [m.id for m in layer.models] == [EMBEDDED_MODEL]
+    assert EMBEDDED_MODEL in [m.id for m in result.models]
+
+
+def test_fast_mode_runs_the_learned_layer(write):
+    result = analyze(write("scene.jpg", photo_like(240, 320, seed=2)), mode="fast")
+    assert result.layer("learned") is not None and result.layer("learned").error is None
+
+
+@pytest.mark.skipif(not FACES.is_dir(), reason="../shared/datasets/images is not present on this machine")
+def test_faces_are_found_boxed_and_scored_per_face(write):
+    face = np.asarray(Image.open(sorted((FACES / "real").glob("*.jpg"))[0]).convert("RGB"))
+    canvas = np.full((600, 900, 3), 235, np.uint8)  # two copies of the face on a plain page
+    canvas[100:356, 80:336] = face
+    canvas[200:456, 560:816] = face
+    layer = analyze(write("two-faces.png", canvas)).layer("learned")
+    assert layer.details["faces"] == 2 and len(layer.regions) == 2
+    for region in layer.regions:
+        x, y, w, h = region.box
+        assert 0 <= x and x + w <= 900 and 0 <= y and y + h <= 600
+        assert 0.0 <= region.score <= 1.0
+    # The same face twice gets the same score (within resampling noise).
+    assert abs(layer.regions[0].score - layer.regions[1].score) < 0.1
+
+
+@pytest.mark.skipif(not FACES.is_dir(), reason="../shared/datasets/images is not present on this machine")
+def test_validation_faces_score_the_right_way_round():
+    from forensic_studio.evaluation.evaluate import Sample, select_split
+    from forensic_studio.evaluation.metrics import roc_auc
+
+    samples = [Sample(p, label, FACES.name) for label, kind in ((0, "real"), (1, "fake"))
+               for p in sorted((FACES / kind).glob("*.jpg"))]
+    validation = select_split(samples, "val")[::6]
+    scores = [analyze_file(s.path, AnalysisContext(settings=Settings(mode="fast"))).layer("learned").score
+              for s in validation]
+    assert roc_auc(np.array([s.label for s in validation]), np.array(scores)) > 0.85
+
+
+def test_tampered_weights_are_refused(tmp_path, monkeypatch, write):
+    copy = tmp_path / "resources"
+    shutil.copytree(PACKAGE, copy / "models" / EMBEDDED_MODEL)
+    weights = copy / "models" / EMBEDDED_MODEL / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    monkeypatch.setenv("FORENSIC_STUDIO_RESOURCES", str(copy))
+    result = analyze(write("x.png", photo_like(64, 64, seed=4)))
+    layer = result.layer("learned")
+    assert layer.error and "does not match" in layer.error
+    assert result.fusion is not None  # the other layers still decide
+
+
+def test_crop_box_stays_square_and_inside_the_image():
+    assert square_crop_box((0, 0, 100, 120), 150, 150) == (0, 0, 150, 150)
+    x, y, w, h = square_crop_box((900, 500, 60, 80), 1000, 600)
+    assert w == h == 128 and x + w <= 1000 and y + h <= 600
