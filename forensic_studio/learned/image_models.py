@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -45,7 +45,6 @@ class ImageModel:
     sha256: str
     runner: BatchedModel
     calibration: tuple[float, float] = (1.0, 0.0)  # fake probability = sigmoid(scale * logit + bias)
-    notes: dict = field(default_factory=dict)
 
     @property
     def info(self) -> ModelInfo:
@@ -101,13 +100,13 @@ def load_hf_image_classifier(folder: Path, device: str, manifest: dict) -> Image
     return ImageModel(manifest["id"], manifest.get("version", "1"), manifest["files"][weights], runner)
 
 
-_EMBEDDED: dict[tuple[str, str], ImageModel] = {}
-_EMBEDDED_LOCK = threading.Lock()
+_LOADED: dict[tuple[str, str], ImageModel] = {}
+_LOADED_LOCK = threading.Lock()
 
 
 def cached(key: tuple[str, str], load: Callable[[], ImageModel]) -> ImageModel:
     """Load each model once per process and device (loading dominates small jobs)."""
-    with _EMBEDDED_LOCK:
-        if key not in _EMBEDDED:
-            _EMBEDDED[key] = load()
-        return _EMBEDDED[key]
+    with _LOADED_LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = load()
+        return _LOADED[key]

@@ -8,7 +8,7 @@ verified from then on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,6 @@ class CatalogEntry:
     ensemble_weight: float = 1.0
     input: str = "image"  # "image" (whole picture) or "face" (face crops)
     license: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def _hf(repo: str, fake_labels: tuple[str, ...], weight: float, input_: str = "image") -> CatalogEntry:
@@ -45,7 +44,7 @@ _MESONET_TRAINED_ON = {"DF": "DeepFake", "F2F": "Face2Face"}
 def _mesonet(architecture: str, variant: str, file_name: str, sha256: str) -> CatalogEntry:
     title = f"MesoNet {'Meso4' if architecture == 'meso4' else 'MesoInception4'} ({_MESONET_TRAINED_ON[variant]})"
     return CatalogEntry(f"mesonet-{architecture}-{variant.lower()}", "mesonet", title, _MESONET_ORIGIN,
-                        {file_name: sha256}, input="face", license="Apache-2.0", extra={"architecture": architecture})
+                        {file_name: sha256}, input="face", license="Apache-2.0")
 
 
 CATALOG: dict[str, CatalogEntry] = {entry.id: entry for entry in (

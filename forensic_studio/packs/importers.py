@@ -156,7 +156,7 @@ class MesoNetImporter:
                 "id": pack_id, "kind": self.kind, "modality": "image", "title": entry.title if entry else path.stem,
                 "version": "1", "weights": "model.safetensors", "architecture": architecture,
                 "ensemble_weight": options.ensemble_weight if options.ensemble_weight is not None else 1.0,
-                "input": "face", "license": "Apache-2.0",
+                "input": "face", "license": entry.license if entry else "",
                 "source": options.source or str(path), "source_sha256": digest, "source_pinned": digest in pins,
                 "imported_at": _now(),
             }))

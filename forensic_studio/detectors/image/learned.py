@@ -39,7 +39,7 @@ class LearnedImageDetector:
     modes = frozenset({"full", "fast"})
     description = ("Embedded dual-stream network (EfficientNet-Lite0 visual stream + SRM/Bayar noise stream, "
                    "learned gate) trained by the project on StyleGAN faces and GAN face swaps; scores each "
-                   "MTCNN face crop (1.6x margin, 192 px), or the whole image when no face is found.")
+                   "MTCNN face crop (1.6x margin, 256 px), or the whole image when no face is found.")
     limitations = ("Trained on 256 px face crops from two generator families: diffusion-model faces, full scenes "
                    "and unseen manipulation methods are out of distribution. Faces under ~40 px are not scored. "
                    "A probability from a classifier, not a proof.")
