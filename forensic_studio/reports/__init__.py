@@ -1,0 +1,1 @@
+"""Reports: PDF layout (reportlab), figures, the analyst identity and PAdES signing (pyHanko)."""
