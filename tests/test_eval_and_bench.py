@@ -58,3 +58,27 @@ def test_shared_images_analyse_without_errors():
     for path in files:
         result = analyze(path)
         assert result.error is None and not result.warnings, (path, result.warnings)
+
+
+def test_fusion_weight_fit_favours_the_informative_layer(tmp_path, capsys):
+    """The fitting tool keeps weights non-negative, leaves the prior alone, and follows the evidence."""
+    from forensic_studio.training import fusion_weights
+
+    rng = np.random.default_rng(0)
+    lines = []
+    for index in range(400):
+        label = index % 2
+        informative = float(np.clip(0.5 + (0.3 if label else -0.3) + rng.normal(0, 0.15), 0.01, 0.99))
+        misleading = float(np.clip(0.5 - (0.1 if label else -0.1) + rng.normal(0, 0.2), 0.01, 0.99))
+        lines.append(json.dumps({
+            "path": f"/data/{'fake' if label else 'real'}/{index}.jpg",
+            "fusion": {"profile": "metadata_absent"},
+            "layers": [{"name": "learned", "score": informative, "confidence": 0.9},
+                       {"name": "noise", "score": misleading, "confidence": 1.0}],
+        }))
+    results = tmp_path / "train.jsonl"
+    results.write_text("\n".join(lines), encoding="utf-8")
+    fusion_weights.main([str(results), "--pull", "0.001"])
+    fitted = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert fitted["weights"]["learned"] > 1.0 and fitted["weights"]["noise"] < 0.3
+    assert min(fitted["weights"].values()) >= 0 and fitted["prior_log_odds"] == 0.0

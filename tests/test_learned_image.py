@@ -87,6 +87,9 @@ def test_faces_are_found_boxed_and_scored_per_face(write):
         assert 0.0 <= region.score <= 1.0
     # The same face twice gets the same score (within resampling noise).
     assert abs(layer.regions[0].score - layer.regions[1].score) < 0.1
+    # The whole frame is scored too, and the layer keeps the most suspicious view.
+    frame = layer.details["whole_frame_probability"]
+    assert layer.score == pytest.approx(max(frame, *(r.score for r in layer.regions)), abs=1e-6)
 
 
 @pytest.mark.skipif(not FACES.is_dir(), reason="../shared/datasets/images is not present on this machine")

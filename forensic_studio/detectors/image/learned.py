@@ -1,9 +1,13 @@
-"""The embedded learned detector: faces first, the whole image as a fallback.
+"""The embedded learned detector: each face, and the whole frame around them.
 
-Faces are found with MTCNN and scored as crops with margin (the distribution the
-model was trained on); the image verdict is the most suspicious face, because a
-single swapped face makes the image manipulated. With no face, the whole image
-is scored for the record but carries no weight: the model has only seen face crops.
+The model was trained on whole 256-px images from face datasets (aligned faces
+and people in scenes).  Faces are found with MTCNN and scored as crops with
+margin, and the whole frame is scored too; the layer's score is the most
+suspicious of them, because one swapped face makes the image manipulated.
+Scoring the frame as well matters: on OpenForensics validation the face crops
+alone reached AUC 0.918 and the frame 0.965 (the training view), and the fused
+verdict rose from 0.904 to 0.949.  With no face, the frame is scored for the
+record but carries no weight: the model has only seen images of people.
 """
 
 from __future__ import annotations
@@ -35,11 +39,12 @@ def embedded_image_model(device: str):
 class LearnedImageDetector:
     name = "learned"
     modality = "image"
-    version = "1.0"
+    version = "1.1"
     modes = frozenset({"full", "fast"})
     description = ("Embedded dual-stream network (EfficientNet-Lite0 visual stream + SRM/Bayar noise stream, "
                    "learned gate) trained by the project on StyleGAN faces and GAN face swaps; scores each "
-                   "MTCNN face crop (1.6x margin, 256 px), or the whole image when no face is found.")
+                   "MTCNN face crop (1.6x margin) and the whole frame at 256 px and keeps the highest; with no "
+                   "face the frame is scored but not weighed.")
     limitations = ("Trained on 256 px face crops from two generator families: diffusion-model faces, full scenes "
                    "and unseen manipulation methods are out of distribution. Faces under ~40 px are not scored. "
                    "A probability from a classifier, not a proof.")
@@ -48,14 +53,15 @@ class LearnedImageDetector:
         model = embedded_image_model(ctx.device)
         crops = face_crops(media)
         ctx.check_cancelled()
-        probabilities, extras = model.predict(crops.images, lambda: ctx.cancelled)
+        frame = [media.rgb] if crops.faces else []  # without faces, crops.images already is the frame
+        probabilities, extras = model.predict(crops.images + frame, lambda: ctx.cancelled)
         ctx.check_cancelled()
         shares = extras.get("visual_share")
         if crops.faces:
-            return self._face_result(crops, probabilities, shares, model)
+            return self._face_result(crops, probabilities[:-1], float(probabilities[-1]), shares, model)
         return self._whole_image_result(probabilities[0], shares, model)
 
-    def _face_result(self, crops: FaceCrops, probabilities, shares, model) -> LayerResult:
+    def _face_result(self, crops: FaceCrops, probabilities, frame: float, shares, model) -> LayerResult:
         regions = []
         for index, (face, p) in enumerate(zip(crops.faces, probabilities)):
             details = {"detector_confidence": round(face.confidence, 4), "crop_box": list(face.crop_box),
@@ -64,10 +70,11 @@ class LearnedImageDetector:
                 details["visual_stream_share"] = round(float(shares[index]), 4)
             regions.append(Region(face.box, float(p), label=f"face {index + 1}", details=details))
         worst = max(range(len(regions)), key=lambda i: regions[i].score)
-        score = regions[worst].score
-        summary = (f"{len(regions)} face(s); highest synthetic probability {score:.2f} ({regions[worst].label})"
-                   if len(regions) > 1 else f"One face; synthetic probability {score:.2f}")
-        details = {"faces": len(regions), "worst_face": regions[worst].label}
+        faces = (f"{len(regions)} faces, highest {regions[worst].score:.2f} ({regions[worst].label})"
+                 if len(regions) > 1 else f"one face {regions[worst].score:.2f}")
+        score = max(regions[worst].score, frame)
+        summary = f"Synthetic probability {score:.2f}: {faces}, whole frame {frame:.2f}"
+        details = {"faces": len(regions), "worst_face": regions[worst].label, "whole_frame_probability": round(frame, 6)}
         return LayerResult(self.name, score, FACE_CONFIDENCE, summary, self.version, details,
                            regions=regions, models=[model.info])
 
