@@ -39,7 +39,9 @@ def verified_weights(folder: Path, name: str, expected: str | None) -> Path:
 
 
 @dataclass
-class ImageModel:
+class ScoringModel:
+    """A loaded detector of any modality: inputs (crops, waveforms) in, P(fake) out, pinned by its weights' hash."""
+
     id: str
     version: str
     sha256: str
@@ -56,7 +58,7 @@ class ImageModel:
         return sigmoid(scale * logits + bias), extras
 
 
-def load_dual_stream(folder: Path, device: str) -> ImageModel:
+def load_dual_stream(folder: Path, device: str) -> ScoringModel:
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     weights = verified_weights(folder, config["weights"], config["sha256"])
     module = DualStreamDetector()
@@ -65,18 +67,18 @@ def load_dual_stream(folder: Path, device: str) -> ImageModel:
     runner = BatchedModel(module, device, lambda crops: batch_tensor(crops, size),
                           lambda out: (out.logit, {"visual_share": out.visual_share}))
     calibration = (config["calibration"]["scale"], config["calibration"]["bias"])
-    return ImageModel(config["id"], config.get("version", "1"), config["sha256"], runner, calibration)
+    return ScoringModel(config["id"], config.get("version", "1"), config["sha256"], runner, calibration)
 
 
-def load_mesonet(folder: Path, device: str, manifest: dict) -> ImageModel:
+def load_mesonet(folder: Path, device: str, manifest: dict) -> ScoringModel:
     weights = verified_weights(folder, manifest["weights"], manifest["files"][manifest["weights"]])
     module = MESONET_ARCHITECTURES[manifest["architecture"]]()
     module.load_state_dict(load_file(str(weights)), strict=True)
     runner = BatchedModel(module, device, lambda crops: batch_tensor(crops, MESONET_INPUT_SIZE))
-    return ImageModel(manifest["id"], manifest.get("version", "1"), manifest["files"][manifest["weights"]], runner)
+    return ScoringModel(manifest["id"], manifest.get("version", "1"), manifest["files"][manifest["weights"]], runner)
 
 
-def load_hf_image_classifier(folder: Path, device: str, manifest: dict) -> ImageModel:
+def load_hf_image_classifier(folder: Path, device: str, manifest: dict) -> ScoringModel:
     """A transformers image-classification checkpoint from a local folder (safetensors only)."""
     from transformers import AutoImageProcessor, AutoModelForImageClassification
 
@@ -97,14 +99,14 @@ def load_hf_image_classifier(folder: Path, device: str, manifest: dict) -> Image
         return fake - real, {}
 
     runner = BatchedModel(module, device, to_tensor, to_logit)
-    return ImageModel(manifest["id"], manifest.get("version", "1"), manifest["files"][weights], runner)
+    return ScoringModel(manifest["id"], manifest.get("version", "1"), manifest["files"][weights], runner)
 
 
-_LOADED: dict[tuple[str, str], ImageModel] = {}
+_LOADED: dict[tuple[str, str], ScoringModel] = {}
 _LOADED_LOCK = threading.Lock()
 
 
-def cached(key: tuple[str, str], load: Callable[[], ImageModel]) -> ImageModel:
+def cached(key: tuple[str, str], load: Callable[[], ScoringModel]) -> ScoringModel:
     """Load each model once per process and device (loading dominates small jobs)."""
     with _LOADED_LOCK:
         if key not in _LOADED:

@@ -20,8 +20,9 @@ class CatalogEntry:
     files: dict[str, str | None]  # file name -> pinned SHA-256 (None: recorded on install)
     fake_labels: tuple[str, ...] = ()
     ensemble_weight: float = 1.0
-    input: str = "image"  # "image" (whole picture) or "face" (face crops)
+    input: str = "image"  # "image" (whole picture), "face" (face crops) or "waveform" (16 kHz audio)
     license: str = ""
+    modality: str = "image"
 
 
 def _hf(repo: str, fake_labels: tuple[str, ...], weight: float, input_: str = "image") -> CatalogEntry:
@@ -47,6 +48,14 @@ def _mesonet(architecture: str, variant: str, file_name: str, sha256: str) -> Ca
                         {file_name: sha256}, input="face", license="Apache-2.0")
 
 
+_AASIST_ORIGIN = "https://raw.githubusercontent.com/clovaai/aasist/main/models/weights/"
+
+
+def _aasist(pack_id: str, title: str, file_name: str, sha256: str) -> CatalogEntry:
+    return CatalogEntry(pack_id, "aasist", title, _AASIST_ORIGIN, {file_name: sha256, file_name.replace(".pth", ".conf"): None},
+                        input="waveform", license="MIT", modality="audio")
+
+
 CATALOG: dict[str, CatalogEntry] = {entry.id: entry for entry in (
     _hf("Ateeqq/ai-vs-human-image-detector", ("ai",), 0.45),
     _hf("prithivMLmods/AI-vs-Deepfake-vs-Real", ("Artificial", "Deepfake"), 0.35),
@@ -56,6 +65,8 @@ CATALOG: dict[str, CatalogEntry] = {entry.id: entry for entry in (
     _mesonet("meso4", "F2F", "Meso4_F2F.h5", "bcfda015d217b9f8d6557693edbdf9f4e79cfd22672541968dd0e2954462b5d7"),
     _mesonet("mesoinception4", "DF", "MesoInception_DF.h5", "234586d40058e76ef8b6f27ca4b63c06e31c2a5a69c0d8ba6f30b1468ab7bafa"),
     _mesonet("mesoinception4", "F2F", "MesoInception_F2F.h5", "d4533ac8a3197dc35c47405d23d99e888c1d0135e267e03540c7451feaccff3f"),
+    _aasist("aasist", "AASIST (ASVspoof 2019 LA)", "AASIST.pth", "51d2d9cf0738172f61e2a384ec50a54a55363240f67c971ed55a92435bc1a1c0"),
+    _aasist("aasist-l", "AASIST-L (ASVspoof 2019 LA)", "AASIST-L.pth", "814331d088032bb4c3fa61cc014789eadeed464209dd094ab3a2dd6ffbdce27a"),
 )}
 
 

@@ -50,7 +50,7 @@ def _list(args, store: ModelStore) -> int:
     rows = [{"id": p.id, "kind": p.kind, "modality": p.modality, "status": "installed",
              "weight": p.ensemble_weight, "input": p.manifest.get("input", ""), "title": p.manifest.get("title", "")}
             for p in installed.values()]
-    rows += [{"id": e.id, "kind": e.kind, "modality": "image", "status": "available", "weight": e.ensemble_weight,
+    rows += [{"id": e.id, "kind": e.kind, "modality": e.modality, "status": "available", "weight": e.ensemble_weight,
               "input": e.input, "title": e.title} for e in CATALOG.values() if e.id not in installed]
     if args.json:
         print(json.dumps({"store": str(store.root), "packs": rows}))

@@ -163,7 +163,54 @@ class MesoNetImporter:
         return staged_packs
 
 
-IMPORTERS: list[Importer] = [HuggingFaceImageImporter(), MesoNetImporter()]
+class AasistImporter:
+    """AASIST / AASIST-L as published: a pickled ``.pth`` state dict beside its ``.conf``.
+
+    A pickle is only opened when its SHA-256 is pinned in the catalogue, and then
+    with ``torch.load(weights_only=True)``, which refuses anything but tensors.
+    The pack stores safetensors; the pickle never enters the store.
+    """
+
+    kind = "aasist"
+
+    def _files(self, folder: Path) -> list[Path]:
+        return [p for p in sorted(folder.glob("*.pth")) if p.stem.lower().startswith("aasist") and p.with_suffix(".conf").is_file()]
+
+    def recognises(self, folder: Path) -> bool:
+        return bool(self._files(folder))
+
+    def stage(self, folder: Path, store: ModelStore, options: ImportOptions) -> list[StagedPack]:
+        import torch
+        from safetensors.torch import save_file
+
+        from ..learned.audio_models import aasist_module, read_published_config
+
+        pins = pinned_hashes()
+        staged_packs = []
+        for path in self._files(folder):
+            digest = sha256_file(path)
+            if digest not in pins:
+                raise PackError(f"{path.name} is a pickle whose SHA-256 ({digest[:16]}…) is not a published AASIST "
+                                "weight file; only pinned pickles are opened")
+            entry = CATALOG[pins[digest]]
+            try:
+                config = read_published_config(path.with_suffix(".conf"))
+                module = aasist_module(config, torch.load(path, map_location="cpu", weights_only=True))
+            except (OSError, KeyError, ValueError, RuntimeError) as exc:
+                raise PackError(f"{path.name} does not load as {entry.title}: {exc}") from exc
+            staged = store.staging_dir()
+            save_file({k: v.contiguous() for k, v in module.state_dict().items()}, str(staged / "model.safetensors"))
+            staged_packs.append(StagedPack(staged, {
+                "id": entry.id, "kind": self.kind, "modality": "audio", "title": entry.title, "version": "1",
+                "weights": "model.safetensors", "model_config": config, "input": "waveform", "sample_rate": 16000,
+                "ensemble_weight": options.ensemble_weight if options.ensemble_weight is not None else 1.0,
+                "license": entry.license, "source": options.source or str(path), "source_sha256": digest,
+                "source_pinned": True, "imported_at": _now(),
+            }))
+        return staged_packs
+
+
+IMPORTERS: list[Importer] = [HuggingFaceImageImporter(), MesoNetImporter(), AasistImporter()]
 
 
 def import_pack(source: Path, store: ModelStore, options: ImportOptions | None = None) -> list[Pack]:
@@ -183,7 +230,7 @@ def import_pack(source: Path, store: ModelStore, options: ImportOptions | None =
         if importer is None:
             refuse_pickles(folder)  # say "pickle" rather than "unrecognised" when that is the reason
             raise PackError(f"{source.name}: not a recognised pack (expected a Hugging Face image-classification "
-                            "checkpoint folder or MesoNet .h5 weights)")
+                            "checkpoint folder, MesoNet .h5 weights or AASIST .pth with its .conf)")
         staged = importer.stage(folder, store, options)
         try:
             return [store.install(item.folder, item.manifest, replace=options.replace) for item in staged]

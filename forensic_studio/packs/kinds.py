@@ -19,9 +19,16 @@ def _mesonet(pack: Pack, device: str):
     return load_mesonet(pack.folder, device, pack.manifest)
 
 
+def _aasist(pack: Pack, device: str):
+    from ..learned.audio_models import load_aasist
+
+    return load_aasist(pack.folder, device, pack.manifest)
+
+
 LOADERS: dict[str, Callable[[Pack, str], object]] = {
     "hf-image-classification": _hf_image,
     "mesonet": _mesonet,
+    "aasist": _aasist,
 }
 
 
