@@ -65,11 +65,13 @@ def run_image_model_bench(device: str, seconds_per_batch_size: float, console: C
 
     model = embedded_image_model(device)
     rng = np.random.default_rng(0)
-    crops = [rng.integers(0, 256, (256, 256, 3), dtype=np.uint8) for _ in range(model.runner.batch_size * 4)]
-    model.predict(crops[: model.runner.batch_size])  # warm-up: allocator, kernels
+    crops = [rng.integers(0, 256, (256, 256, 3), dtype=np.uint8) for _ in range(32)]
     report = {"model": model.id, "device": device, "batch_size": model.runner.batch_size, "machine": {"cpus": _cpu_count()}}
     for label, batch in (("single", crops[:1]), ("batched", crops)):
         console.print(f"bench: {model.id} on {device}, {label}")
+        warm_up_until = time.perf_counter() + 1.0  # allocator and oneDNN/cuDNN kernels for this batch shape
+        while time.perf_counter() < warm_up_until:
+            model.predict(batch)
         done, started = 0, time.perf_counter()
         while time.perf_counter() - started < seconds_per_batch_size:
             model.predict(batch)

@@ -92,7 +92,9 @@ class ResidualBlock(nn.Module):
 
 
 def _attention_weight(dim: int) -> nn.Parameter:
-    return nn.Parameter(torch.empty(dim, 1))
+    weight = nn.Parameter(torch.empty(dim, 1))
+    nn.init.xavier_normal_(weight)  # loaded weights replace it; initialised so a fresh model is usable
+    return weight
 
 
 def _pairwise(x: torch.Tensor) -> torch.Tensor:

@@ -65,7 +65,7 @@ def load_dual_stream(folder: Path, device: str) -> ScoringModel:
     module.load_state_dict(load_file(str(weights)), strict=True)
     size = int(config["input_size"])
     runner = BatchedModel(module, device, lambda crops: batch_tensor(crops, size),
-                          lambda out: (out.logit, {"visual_share": out.visual_share}))
+                          lambda out: (out.logit, {"visual_share": out.visual_share}), channels_last=True)
     calibration = (config["calibration"]["scale"], config["calibration"]["bias"])
     return ScoringModel(config["id"], config.get("version", "1"), config["sha256"], runner, calibration)
 

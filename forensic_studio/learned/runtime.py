@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-CPU_BATCH = 8  # measured: 8 is fastest on a 2-core CPU at 256 px; 16 thrashes the cache
+CPU_BATCH = 2  # measured with channels_last on 2 cores at 256 px: batch 1/2/4/8/16 gave 28/33/29/21/14 crops/s
 CUDA_BATCH = 64
 
 
@@ -33,9 +33,14 @@ class BatchedModel:
     optional extras (a dict of (N,) tensors, e.g. the dual-stream gate share).
     """
 
-    def __init__(self, module: torch.nn.Module, device: str, to_tensor: Callable, to_logit: Callable | None = None):
+    def __init__(self, module: torch.nn.Module, device: str, to_tensor: Callable, to_logit: Callable | None = None,
+                 channels_last: bool = False):
         self.device = device
         self.module = module.to(device).eval()
+        # NHWC lets oneDNN (CPU) and cuDNN (GPU) pick faster depthwise kernels: +35 % crops/s measured on
+        # the embedded image model on 2 CPU cores. Same arithmetic, only the memory layout changes.
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.module.to(memory_format=self.memory_format)
         self.to_tensor = to_tensor
         self.to_logit = to_logit or (lambda out: (out, {}))
         self.batch_size = CUDA_BATCH if device.startswith("cuda") else CPU_BATCH
@@ -47,6 +52,8 @@ class BatchedModel:
                 if cancelled():
                     break
                 batch = self.to_tensor(items[start : start + self.batch_size]).to(self.device, non_blocking=True)
+                if batch.dim() == 4:
+                    batch = batch.contiguous(memory_format=self.memory_format)
                 logit, extra = self.to_logit(self.module(batch))
                 logits.append(logit.float().cpu().numpy())
                 for key, value in extra.items():
