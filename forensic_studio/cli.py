@@ -131,23 +131,15 @@ def _cmd_analyze(args) -> int:
         from .report_table import print_results
 
         print_results(Console(), results)
-    if args.report_out:
-        _write_quick_report(args, results, stderr)
+    if args.report_out:  # a signed report without a case
+        from .cases.store import current_actor
+        from .reports.content import from_results
+
+        report_commands.write_report(from_results(results, current_actor()), args)
     failed = [r for r in results if r.error is not None]
     if any(r.error.code == "internal_error" for r in failed):
         return EXIT_INTERNAL
     return EXIT_BAD_INPUT if failed else EXIT_OK
-
-
-def _write_quick_report(args, results, console) -> None:
-    """``analyze --report``: a signed single-file report without a case."""
-    from .cases.store import current_actor
-    from .reports.content import from_results
-    from .reports.issue import issue_report
-
-    signed_by = issue_report(from_results(results, current_actor()), Path(args.report_out), args.paper,
-                             sign=not args.unsigned, passphrase_file=args.passphrase_file)
-    console.print(f"Wrote {args.report_out}" + (f", signed by {signed_by}" if signed_by else " (unsigned)"))
 
 
 def _cmd_eval(args) -> int:

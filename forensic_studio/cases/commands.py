@@ -177,10 +177,8 @@ def _bookmark(args) -> int:
 
 
 def _verify(args) -> int:
-    from .store import Case
     from .verify import open_and_verify
 
-    Case.open(args.folder).close()  # a clear error for a folder that is not a case
     outcome = open_and_verify(Path(args.folder), rehash=not args.no_rehash)
     if args.json:
         print(json.dumps(outcome.__dict__ | {"ok": outcome.ok}, ensure_ascii=False))

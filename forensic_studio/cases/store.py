@@ -259,8 +259,8 @@ class Case:
 
     def record_run(self, evidence_id: int, result: AnalysisResult, actor: str | None = None) -> Run:
         """Store one finished analysis with its full result; atomic with its audit entry."""
-        result_json = json.dumps(result.to_dict(include_maps=True), ensure_ascii=False, sort_keys=True)
-        result_sha256 = digest(json.loads(result_json))
+        data = result.to_dict(include_maps=True)
+        result_json, result_sha256 = json.dumps(data, ensure_ascii=False, sort_keys=True), digest(data)
         values = {
             "evidence_id": evidence_id, "finished_at": utc_now(), "settings": canonical_json(result.settings),
             "app_version": result.app_version, "models": canonical_json([m.__dict__ for m in result.models]),

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..media.intake import hash_file
+from ..media.intake import hash_status
 from . import audit
 from .audit import digest
 from .store import Case, EvidenceItem
@@ -62,11 +62,11 @@ def _head_problems(case: Case, entries: list[audit.AuditEntry]) -> list[str]:
 def _row_problems(case: Case, entries: list[audit.AuditEntry]) -> list[str]:
     logged = {(e.action, _row_key(e)): e.details for e in entries if _row_key(e) is not None}
     problems = []
-    evidence = {item.id: item for item in case.evidence()}
-    for item in evidence.values():
+    evidence, runs, bookmarks = case.evidence(), case.runs(), case.bookmarks()
+    for item in evidence:
         problems += _compare(logged.get(("evidence_added", item.id)), f"evidence #{item.id} ({item.name})",
                              digest(item.content()), "content_sha256")
-    for run in case.runs():
+    for run in runs:
         try:
             actual = digest(json.loads(run.result_json))
         except ValueError:
@@ -74,11 +74,11 @@ def _row_problems(case: Case, entries: list[audit.AuditEntry]) -> list[str]:
         if actual != run.result_sha256:
             problems.append(f"run #{run.id}: the stored result no longer matches its own hash")
         problems += _compare(logged.get(("analysis_recorded", run.id)), f"run #{run.id}", actual, "result_sha256")
-    for bookmark in case.bookmarks():
+    for bookmark in bookmarks:
         problems += _compare(logged.get(("bookmark_added", bookmark.id)), f"bookmark #{bookmark.id}",
                              digest(bookmark.content()), "content_sha256")
-    present = {("evidence_added", i) for i in evidence} | {("analysis_recorded", r.id) for r in case.runs()}
-    present |= {("bookmark_added", b.id) for b in case.bookmarks()}
+    present = ({("evidence_added", e.id) for e in evidence} | {("analysis_recorded", r.id) for r in runs}
+               | {("bookmark_added", b.id) for b in bookmarks})
     for action, row in sorted(set(logged) - present):
         problems.append(f"the audit log records {action.replace('_', ' ')} (row #{row}) but that row is gone")
     return problems
@@ -102,21 +102,12 @@ def _check_files(case: Case, item: EvidenceItem, outcome: CaseVerification) -> s
     for label, path in (("original", Path(item.original_path)), ("working copy", case.working_copy_path(item))):
         if path is None:
             continue
-        if not path.is_file():
-            outcome.notes.append(f"evidence #{item.id} {label} not found at {path}")
-            statuses.append("missing")
-            continue
-        try:
-            sha256 = hash_file(path)[0]
-        except OSError as exc:
-            outcome.notes.append(f"evidence #{item.id} {label} cannot be read: {exc}")
-            statuses.append("missing")
-            continue
-        if sha256 != item.sha256:
+        status = hash_status(path, item.sha256)
+        if status == "missing":
+            outcome.notes.append(f"evidence #{item.id} {label} not found or not readable at {path}")
+        elif status == "MISMATCH":
             outcome.problems.append(f"evidence #{item.id} {label} ({path}) no longer matches the SHA-256 taken at intake")
-            statuses.append("MISMATCH")
-        else:
-            statuses.append("verified")
+        statuses.append(status)
     if "MISMATCH" in statuses:
         return "MISMATCH"
     return "verified" if "verified" in statuses else "missing"

@@ -157,6 +157,16 @@ def hash_file(path: Path) -> tuple[str, str]:
     return sha256.hexdigest(), md5.hexdigest()
 
 
+def hash_status(path: Path | None, sha256: str) -> str:
+    """Re-check a file against a recorded SHA-256: 'verified', 'MISMATCH', or 'missing' (absent or unreadable)."""
+    if path is None or not path.is_file():
+        return "missing"
+    try:
+        return "verified" if hash_file(path)[0] == sha256 else "MISMATCH"
+    except OSError:
+        return "missing"
+
+
 def expand_inputs(paths: list[str]) -> list[Path]:
     """Files as given, in order; directories expanded recursively to the media files inside, sorted."""
     expanded: list[Path] = []

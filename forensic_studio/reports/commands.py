@@ -97,21 +97,23 @@ def run_report(args) -> int:
     if source.is_dir():
         with Case.open(source) as case:
             report = from_case(case, current_actor())
-            signed_by = _issue(report, args)
+            signed_by = write_report(report, args)
             case.log_event("report_issued", {"file": str(Path(args.report_out).resolve()), "signed": bool(signed_by),
                                              "audit_head": report.audit["head"]})
     else:
         results = [AnalysisResult.from_dict(json.loads(line)) for line in _read_lines(source)]
-        signed_by = _issue(from_results(results, current_actor()), args)
-    Console(stderr=True).print(f"Wrote {args.report_out}" + (f", signed by {signed_by}" if signed_by else " (unsigned)"))
+        write_report(from_results(results, current_actor()), args)
     return EXIT_OK
 
 
-def _issue(report, args) -> str | None:
+def write_report(report, args) -> str | None:
+    """Issue the report the options of ``add_report_options`` describe; say where it went and who signed."""
     from .issue import issue_report
 
-    return issue_report(report, Path(args.report_out), args.paper, sign=not args.unsigned,
-                        passphrase_file=args.passphrase_file)
+    signed_by = issue_report(report, Path(args.report_out), args.paper, sign=not args.unsigned,
+                             passphrase_file=args.passphrase_file)
+    Console(stderr=True).print(f"Wrote {args.report_out}" + (f", signed by {signed_by}" if signed_by else " (unsigned)"))
+    return signed_by
 
 
 def _read_lines(path: Path) -> list[str]:

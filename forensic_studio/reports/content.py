@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import __version__
 from ..cases.audit import digest, utc_now
-from ..media.intake import hash_file
+from ..media.intake import hash_status
 from ..results import AnalysisResult
 
 
@@ -56,17 +56,6 @@ class ReportInput:
         return [item.result for item in self.evidence if item.result is not None]
 
 
-def rehash_status(path: Path | None, sha256: str | None) -> str:
-    if sha256 is None:
-        return "not hashed"
-    if path is None or not path.is_file():
-        return "missing"
-    try:
-        return "verified" if hash_file(path)[0] == sha256 else "MISMATCH"
-    except OSError:
-        return "missing"
-
-
 def from_results(results: list[AnalysisResult], analyst: str, title: str = "Forensic media analysis") -> ReportInput:
     """A quick report without a case: one evidence row per analysed file."""
     evidence = []
@@ -75,7 +64,8 @@ def from_results(results: list[AnalysisResult], analyst: str, title: str = "Fore
         evidence.append(ReportEvidence(
             number=number, name=Path(info.path).name, path=str(Path(info.path).resolve()), size_bytes=info.size_bytes,
             sha256=info.sha256, md5=info.md5, acquired_at=result.analyzed_at, added_by=analyst,
-            status_at_report=rehash_status(Path(info.path), info.sha256), result=result))
+            status_at_report=hash_status(Path(info.path), info.sha256) if info.sha256 else "not hashed",
+            result=result))
     return ReportInput(title=title, analyst=analyst, evidence=evidence)
 
 
@@ -85,10 +75,9 @@ def from_case(case, analyst: str) -> ReportInput:
 
     verification = verify_case(case, rehash=True)
     info = case.info
-    evidence, numbers = [], {}
+    evidence = []
     for item in case.evidence():
         run = case.latest_run(item.id)
-        numbers[item.id] = item.id
         evidence.append(ReportEvidence(
             number=item.id, name=item.name, path=item.original_path, size_bytes=item.size_bytes, sha256=item.sha256,
             md5=item.md5, acquired_at=item.acquired_at, added_by=item.added_by,

@@ -44,9 +44,8 @@ def evidence_thumbnail(path: Path, regions: list[Region], max_side: int = THUMBN
     """The still image with its regions boxed and numbered; None when it cannot be decoded here."""
     try:
         with Image.open(path) as image:
+            original = image.size  # region boxes are in these pixels
             image.draft("RGB", (max_side, max_side))  # JPEG: decode at reduced size directly
-            width, height = image.size
-            original = _original_size(path) or (width, height)
             thumb = image.convert("RGB")
     except Exception:  # the evidence may be gone, or not a still image
         return None
@@ -69,14 +68,6 @@ def evidence_thumbnail(path: Path, regions: list[Region], max_side: int = THUMBN
         draw.rectangle([x, label_y, x + (right - left) + 6, label_y + (bottom - top) + 6], fill=colour)
         draw.text((x + 3, label_y + 3 - (top - y)), label, fill="white", font=font)
     return thumb
-
-
-def _original_size(path: Path) -> tuple[int, int] | None:
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except Exception:
-        return None
 
 
 def fusion_chart(fusion: FusionResult, width: float, bar_height: float = 13):

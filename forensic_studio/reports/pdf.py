@@ -129,7 +129,7 @@ class _Layout:
     def p(self, text: object, style=None, limit: int | None = None) -> Paragraph:
         style = style or self.s.body
         value = "" if text is None else str(text)
-        if style in (self.s.cell,) and has_wide_script(value):
+        if style is self.s.cell and has_wide_script(value):
             style = self.s.cell_cjk
         return Paragraph(markup(value, limit), style)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..media.intake import hash_file
+from ..media.intake import hash_status
 
 MANIFEST_NAME = "forensic-studio-manifest.json"
 SIGNATURE_FIELD = "ForensicStudioAnalyst"
@@ -228,9 +228,9 @@ def check_evidence(manifest: dict[str, Any], evidence_dirs: list[Path]) -> list[
     for item in manifest.get("evidence", []):
         check = EvidenceCheck(name=item["name"], sha256=item["sha256"], status="not found")
         for candidate in [d / item["name"] for d in evidence_dirs] + [Path(item.get("path", ""))]:
-            if candidate.name and candidate.is_file():
-                check.path = str(candidate)
-                check.status = "verified" if hash_file(candidate)[0] == item["sha256"] else "MISMATCH"
+            status = hash_status(candidate, item["sha256"]) if candidate.name else "missing"
+            if status != "missing":
+                check.path, check.status = str(candidate), status
                 break
         checks.append(check)
     return checks
