@@ -1,7 +1,8 @@
-"""``forensic-studio bench``: speed and memory of image analysis on a generated photo.
+"""``forensic-studio bench``: speed and memory of analysis on generated media.
 
 Interpreter start-up and imports are excluded (a warm-up run happens first);
-the figures are medians over ``repeats`` runs on a camera-like JPEG.
+the figures are medians over ``repeats`` runs on a camera-like JPEG or on a
+voice-like recording.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.console import Console
 
 from .context import AnalysisContext, Settings
 from .pipeline import analyze_file
-from .synthetic_media import camera_exif, jpeg_bytes, photo_like
+from .synthetic_media import camera_exif, jpeg_bytes, photo_like, speech_like, wav_bytes
 
 
 def run_image_bench(megapixels: float, repeats: int, console: Console) -> dict:
@@ -32,6 +33,22 @@ def run_image_bench(megapixels: float, repeats: int, console: Console) -> dict:
                               "cpus": _cpu_count()}}
         for mode in ("full", "fast"):
             console.print(f"bench: {mode} mode, {repeats} runs on {width}x{height}")
+            report[mode] = _time_mode(path, mode, repeats)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return report
+
+
+def run_audio_bench(seconds: float, repeats: int, console: Console) -> dict:
+    """The whole audio pipeline on a generated voice-like WAV of ``seconds`` at 44.1 kHz."""
+    rate = 44_100
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.wav"
+        path.write_bytes(wav_bytes(speech_like(seconds, rate=rate, seed=3, noise_db=-55), rate))
+        report = {"audio": {"seconds": seconds, "sample_rate": rate, "bytes": path.stat().st_size},
+                  "machine": {"python": platform.python_version(), "processor": platform.machine(),
+                              "cpus": _cpu_count()}}
+        for mode in ("full", "fast"):
+            console.print(f"bench: {mode} mode, {repeats} runs on {seconds:.0f} s of audio")
             report[mode] = _time_mode(path, mode, repeats)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report

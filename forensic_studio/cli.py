@@ -43,11 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
                           help="score only one side of the grouped train/validation split used for training")
 
     bench = commands.add_parser("bench", help="measure analysis speed and memory on generated media")
-    bench.add_argument("--target", choices=("image", "image-model"), default="image",
-                       help="image: whole pipeline on a generated photo; image-model: embedded model crops/s")
+    bench.add_argument("--target", choices=("image", "image-model", "audio"), default="image",
+                       help="image: whole pipeline on a generated photo; image-model: embedded model crops/s; "
+                            "audio: whole pipeline on a generated 60 s recording")
     bench.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     bench.add_argument("--seconds", type=float, default=10.0, help="image-model: measuring time per batch size")
     bench.add_argument("--megapixels", type=float, default=12.0)
+    bench.add_argument("--audio-seconds", type=float, default=60.0)
     bench.add_argument("--repeats", type=int, default=5)
     bench.add_argument("--json", action="store_true")
 
@@ -159,11 +161,13 @@ def _cmd_eval(args) -> int:
 def _cmd_bench(args) -> int:
     from rich.console import Console
 
-    from .bench import run_image_bench, run_image_model_bench
+    from .bench import run_audio_bench, run_image_bench, run_image_model_bench
     from .context import resolve_device
 
     if args.target == "image-model":
         report = run_image_model_bench(resolve_device(args.device), args.seconds, Console(stderr=True))
+    elif args.target == "audio":
+        report = run_audio_bench(args.audio_seconds, args.repeats, Console(stderr=True))
     else:
         report = run_image_bench(args.megapixels, args.repeats, Console(stderr=True))
     print(json.dumps(report, indent=None if args.json else 2))

@@ -29,6 +29,7 @@ class Settings:
     max_pixels: int = 120_000_000  # larger declared images are refused (decompression bombs)
     max_file_bytes: int = 4 * 1024**3
     jpeg_recompress_quality: int = 90  # error level analysis
+    max_audio_seconds: float = 4 * 3600.0  # longer recordings are analysed up to this point, and say so
 
     def as_dict(self) -> dict:
         return {
@@ -37,6 +38,7 @@ class Settings:
             "max_pixels": self.max_pixels,
             "max_file_bytes": self.max_file_bytes,
             "jpeg_recompress_quality": self.jpeg_recompress_quality,
+            "max_audio_seconds": self.max_audio_seconds,
         }
 
 

@@ -18,15 +18,18 @@ from .context import AnalysisContext, Settings
 from .detectors.registry import detectors_for
 from .errors import AnalysisCancelled, MediaError, UnsupportedMediaError
 from .fusion.fuse import fuse
+from .fusion.timeline import fuse_timeline
+from .media.audio import AudioMedia
 from .media.image import ImageMedia
 from .media.intake import Evidence, take_in
 from .results import AnalysisResult, ErrorInfo, EvidenceInfo, LayerResult, ModelInfo
 
 log = logging.getLogger(__name__)
 
-# How each modality is opened; audio and video join here as their pipelines land.
+# How each modality is opened; video joins here as its pipeline lands.
 OPENERS: dict[str, Callable[[Evidence, Settings], object]] = {
     "image": lambda evidence, settings: ImageMedia(evidence, settings.max_pixels),
+    "audio": lambda evidence, settings: AudioMedia(evidence, settings.max_audio_seconds),
 }
 
 
@@ -67,9 +70,10 @@ def _run(path: Path, ctx: AnalysisContext, result: AnalysisResult) -> None:
             "available in this version of Forensic Studio")
     with _timed(timings, "open"):
         media = opener(evidence, ctx.settings)
-    result.media = media.describe()
+    result.media = media.describe()  # header facts now; described again after decoding
     with _timed(timings, "decode"):
-        _ = media.rgb if ctx.settings.mode == "full" else media.preview  # decode errors surface here
+        media.load(ctx.settings.mode)  # decode errors surface here
+    result.warnings.extend(media.warnings())
     detectors = detectors_for(evidence.kind.modality, ctx.settings.mode)
     for index, detector in enumerate(detectors):
         ctx.check_cancelled()
@@ -78,9 +82,11 @@ def _run(path: Path, ctx: AnalysisContext, result: AnalysisResult) -> None:
         result.layers.append(layer)
         ctx.partial.append(layer)
         timings[f"layer:{detector.name}"] = layer.seconds
+    result.media = media.describe()
     result.models = _models_used(result.layers)
     with _timed(timings, "fusion"):
-        result.fusion = fuse(result.layers)
+        result.fusion = fuse(result.layers, evidence.kind.modality)
+        result.timeline, result.intervals = fuse_timeline(result.layers, evidence.kind.modality)
     ctx.report("done", 1.0)
     after = path.stat()
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):

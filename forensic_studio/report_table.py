@@ -17,8 +17,7 @@ def print_results(console: Console, results: list[AnalysisResult]) -> None:
             console.print(f"[red]error[/red] {result.error.code}: {result.error.message}")
             continue
         fusion = result.fusion
-        console.print(f"sha256 {result.evidence.sha256}  {result.evidence.format} "
-                      f"{result.media.get('width')}x{result.media.get('height')}")
+        console.print(f"sha256 {result.evidence.sha256}  {result.evidence.format} {_media_line(result.media)}")
         console.print(f"verdict [{VERDICT_STYLE[fusion.verdict]}]{fusion.verdict}[/]  "
                       f"fake probability {fusion.fake_probability:.2f}  profile {fusion.profile}")
         table = Table(show_header=True, header_style="bold")
@@ -33,7 +32,20 @@ def print_results(console: Console, results: list[AnalysisResult]) -> None:
             for region in layer.regions:
                 x, y, w, h = region.box
                 console.print(f"  {layer.name}: {region.label} at x={x} y={y} {w}x{h} px, score {region.score:.2f}")
+        for interval in result.intervals:
+            console.print(f"  suspicious {interval.start:.1f}-{interval.end:.1f} s, score {interval.score:.2f}"
+                          + (f" ({', '.join(interval.labels)})" if interval.labels else ""))
         for model in result.models:
             console.print(f"  model {model.id} v{model.version} sha256 {model.sha256[:16]}…")
         for warning in result.warnings:
             console.print(f"[yellow]warning[/yellow] {warning}")
+
+
+def _media_line(media: dict) -> str:
+    if "width" in media:
+        return f"{media.get('width')}x{media.get('height')}"
+    if "sample_rate" in media:
+        seconds = media.get("analysed_seconds", media.get("duration_s"))
+        return (f"{media.get('codec')} {media.get('sample_rate')} Hz, {media.get('channels')} ch, "
+                f"{seconds} s, speech {media.get('speech_seconds', '?')} s")
+    return ""

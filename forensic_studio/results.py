@@ -36,17 +36,20 @@ class HeatMap:
     vmax: float = 1.0
     kind: str = "heat"
     label: str = ""
+    extent: list[float] | None = None  # [x0, x1, y0, y1] in media units (e.g. seconds, Hz) for plots with axes
 
     @classmethod
     def from_float(cls, array: np.ndarray, *, max_side: int = 512, kind: str = "heat",
-                   label: str = "", vmin: float | None = None, vmax: float | None = None) -> "HeatMap":
+                   label: str = "", vmin: float | None = None, vmax: float | None = None,
+                   extent: list[float] | None = None) -> "HeatMap":
         """Quantise a float map to 8 bits, shrinking it so its longer side is at most ``max_side``."""
         data = np.nan_to_num(_shrink(np.asarray(array, dtype=np.float32), max_side))
         lo = float(data.min()) if vmin is None else float(vmin)
         hi = float(data.max()) if vmax is None else float(vmax)
         span = hi - lo if hi > lo else 1.0
         scaled = np.clip((data - lo) / span, 0.0, 1.0)
-        return cls(values=np.round(scaled * 255).astype(np.uint8), vmin=lo, vmax=hi, kind=kind, label=label)
+        return cls(values=np.round(scaled * 255).astype(np.uint8), vmin=lo, vmax=hi, kind=kind, label=label,
+                   extent=extent)
 
     def as_float(self) -> np.ndarray:
         return self.vmin + (self.values.astype(np.float32) / 255.0) * (self.vmax - self.vmin)
@@ -63,6 +66,7 @@ class HeatMap:
             "vmax": self.vmax,
             "shape": list(self.values.shape),
             "png_base64": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "extent": self.extent,
         }
 
     @classmethod
@@ -71,7 +75,8 @@ class HeatMap:
 
         raw = base64.b64decode(data["png_base64"])
         values = np.array(Image.open(io.BytesIO(raw)).convert("L"), dtype=np.uint8)
-        return cls(values=values, vmin=data["vmin"], vmax=data["vmax"], kind=data["kind"], label=data.get("label", ""))
+        return cls(values=values, vmin=data["vmin"], vmax=data["vmax"], kind=data["kind"], label=data.get("label", ""),
+                   extent=data.get("extent"))
 
 
 def _shrink(data: np.ndarray, max_side: int) -> np.ndarray:
@@ -254,6 +259,7 @@ class AnalysisResult:
     fusion: FusionResult | None = None
     media: dict[str, Any] = field(default_factory=dict)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    intervals: list[TimelineEntry] = field(default_factory=list)  # the suspicious stretches of the timeline
     models: list[ModelInfo] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -294,6 +300,7 @@ class AnalysisResult:
         data.update({
             "layers": layers,
             "timeline": [dataclasses.asdict(entry) for entry in self.timeline],
+            "suspicious_intervals": [dataclasses.asdict(entry) for entry in self.intervals],
             "models": [dataclasses.asdict(model) for model in self.models],
             "media": _jsonable(self.media),
             "settings": _jsonable(self.settings),
@@ -316,6 +323,7 @@ class AnalysisResult:
             fusion=FusionResult.from_dict(data["fusion"]) if data.get("fusion") else None,
             media=data.get("media", {}),
             timeline=[TimelineEntry(**entry) for entry in data.get("timeline", [])],
+            intervals=[TimelineEntry(**entry) for entry in data.get("suspicious_intervals", [])],
             models=[ModelInfo(**model) for model in data.get("models", [])],
             settings=data.get("settings", {}),
             timings=data.get("timings", {}),

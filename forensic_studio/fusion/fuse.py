@@ -11,17 +11,18 @@ from __future__ import annotations
 import math
 
 from ..results import Contribution, FusionResult, LayerResult
-from .profiles import AUTHENTIC_BELOW, FAKE_ABOVE, PROFILES, Profile
+from .profiles import AUDIO_PROFILES, AUTHENTIC_BELOW, FAKE_ABOVE, PROFILES, Profile
 
 SCORE_CLIP = 1e-3
 
 
-def select_profile(layers: list[LayerResult]) -> Profile:
+def select_profile(layers: list[LayerResult], modality: str = "image") -> Profile:
+    candidates = [p for p in PROFILES + AUDIO_PROFILES if p.modality == modality] or list(PROFILES)
     raised = {signal for layer in layers if layer.error is None for signal, on in layer.signals.items() if on}
-    for profile in PROFILES:
+    for profile in candidates:
         if profile.selected_by is None or profile.selected_by in raised:
             return profile
-    return PROFILES[-1]
+    return candidates[-1]
 
 
 def logit(probability: float) -> float:
@@ -37,8 +38,8 @@ def verdict_for(probability: float) -> str:
     return "inconclusive"
 
 
-def fuse(layers: list[LayerResult]) -> FusionResult:
-    profile = select_profile(layers)
+def fuse(layers: list[LayerResult], modality: str = "image") -> FusionResult:
+    profile = select_profile(layers, modality)
     contributions = []
     for layer in layers:
         weight = profile.weights.get(layer.name, profile.default_weight)

@@ -2,7 +2,8 @@
 
 A profile is data: a name, a reason shown to the analyst, the signal that
 selects it, and per-layer weights (layers not named get ``default_weight``).
-Profiles are checked in order; the first whose signal any layer raised wins.
+Profiles are checked in order; the first of the media's modality whose
+signal any layer raised wins.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Profile:
     weights: dict[str, float] = field(default_factory=dict)
     default_weight: float = 1.0
     prior_log_odds: float = 0.0
+    modality: str = "image"
 
 
 PROFILES: tuple[Profile, ...] = (
@@ -52,6 +54,20 @@ PROFILES: tuple[Profile, ...] = (
         selected_by=None,
         weights={"metadata": 1.0, "camera": 1.0, "c2pa": 1.5, "learned": 2.0, "model_packs": 1.0, "ela": 1.0,
                  "noise": 1.0, "copy_move": 1.5, "spectrum": 1.0, "texture": 0.8, "colour": 0.3, "jpeg": 0.6},
+    ),
+)
+
+AUDIO_PROFILES: tuple[Profile, ...] = (
+    Profile(
+        name="speech",
+        reason="audio: the speech-level layers carry the decision",
+        selected_by=None,
+        # The embedded model is the only layer measured end to end (leave-one-page-out, see its model
+        # card); the spectral and phase read-outs are linear views of part of its input, so they are kept
+        # light to avoid counting the same evidence twice.
+        weights={"audio_learned": 2.0, "audio_packs": 1.0, "audio_spectral": 0.5, "audio_phase": 0.3,
+                 "audio_splice": 1.0},
+        modality="audio",
     ),
 )
 

@@ -6,27 +6,37 @@ only the output signal, never the decoded source at its own rate and width.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from ..errors import CorruptMediaError, MediaError
+from ..errors import CorruptMediaError, MediaError, TruncatedMediaError
 
 ANALYSIS_RATE = 16_000
 
 
-def decode_mono(path: Path | str, rate: int = ANALYSIS_RATE, max_seconds: float | None = None) -> np.ndarray:
-    """The first audio stream as mono float32 in [-1, 1] at ``rate`` Hz (at most ``max_seconds``)."""
+def _open_audio(path: Path | str | BinaryIO):
+    """The opened container and its first audio stream; clear errors when there is neither."""
     import av
 
     try:
-        container = av.open(str(path))
+        container = av.open(path if hasattr(path, "read") else str(path))
     except (av.FFmpegError, OSError) as exc:
         raise CorruptMediaError(f"cannot open as audio: {exc}") from None
+    if not container.streams.audio:
+        container.close()
+        raise MediaError("the file has no audio stream", code="no_audio_stream")
+    return container, container.streams.audio[0]
+
+
+def decode_mono(path: Path | str | BinaryIO, rate: int = ANALYSIS_RATE, max_seconds: float | None = None) -> np.ndarray:
+    """The first audio stream as mono float32 in [-1, 1] at ``rate`` Hz (at most ``max_seconds``)."""
+    import av
+
+    container, stream = _open_audio(path)
     with container:
-        if not container.streams.audio:
-            raise MediaError("the file has no audio stream", code="no_audio_stream")
-        stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         limit = int(max_seconds * rate) if max_seconds else None
         chunks, total = [], 0
@@ -45,3 +55,96 @@ def decode_mono(path: Path | str, rate: int = ANALYSIS_RATE, max_seconds: float 
                 raise CorruptMediaError(f"the audio stream cannot be decoded: {exc}") from None
     signal = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     return signal[:limit] if limit is not None else signal
+
+
+class AudioMedia:
+    """An audio file (or the audio track of any container) opened for analysis.
+
+    The header is probed on open; samples are decoded on first use, to 16 kHz
+    mono float32, at most ``max_seconds`` of them (what lies beyond is reported,
+    not analysed).  Speech segments and analysis windows are computed once and
+    shared by every detector.
+    """
+
+    modality = "audio"
+
+    def __init__(self, evidence, max_seconds: float):
+        self.evidence = evidence
+        self.path: Path = evidence.path
+        self.max_seconds = max_seconds
+        self.stream_info = probe_audio(self.path)
+        self._derived: dict = {}
+
+    def derived(self, key: str, compute):
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
+    def load(self, mode: str) -> None:
+        _ = self.signal
+
+    @cached_property
+    def signal(self) -> np.ndarray:
+        signal = decode_mono(self.path, max_seconds=self.max_seconds)
+        if len(signal) == 0:
+            raise TruncatedMediaError("the audio stream holds no decodable samples")
+        peak = float(np.max(np.abs(signal)))
+        return signal if np.isfinite(peak) else np.nan_to_num(signal)
+
+    @property
+    def duration(self) -> float:
+        return len(self.signal) / ANALYSIS_RATE
+
+    @property
+    def truncated(self) -> bool:
+        declared = self.stream_info.get("duration_s")
+        return bool(declared and declared > self.max_seconds and self.duration >= self.max_seconds - 0.01)
+
+    @cached_property
+    def speech(self) -> list[tuple[float, float]]:
+        from .speech import speech_segments
+
+        return speech_segments(self.signal)
+
+    @cached_property
+    def windows(self):
+        from .speech import analysis_windows
+
+        return analysis_windows(self.speech, self.duration)
+
+    def warnings(self) -> list[str]:
+        if not self.truncated:
+            return []
+        return [f"only the first {self.max_seconds:g} s of {self.stream_info['duration_s']:g} s were analysed "
+                "(the audio length limit in the settings)"]
+
+    def describe(self) -> dict:
+        info = dict(self.stream_info)
+        if "signal" in self.__dict__:
+            info.update({"analysed_rate": ANALYSIS_RATE, "analysed_seconds": round(self.duration, 3),
+                         "truncated_to_seconds": self.max_seconds if self.truncated else None,
+                         "speech_seconds": round(sum(b - a for a, b in self.speech), 3),
+                         "speech_segments": [list(s) for s in self.speech],
+                         "windows": [{"start": w.start, "end": w.end, "speech_fraction": w.speech_fraction,
+                                      "scored": w.scored} for w in self.windows]})
+        return info
+
+
+def probe_audio(path: Path) -> dict:
+    """Container and first-audio-stream facts, without decoding samples."""
+    container, stream = _open_audio(path)
+    with container:
+        context = stream.codec_context
+        duration = (float(stream.duration * stream.time_base) if stream.duration and stream.time_base
+                    else (container.duration / 1e6 if container.duration else None))
+        return {
+            "container": container.format.name,
+            "codec": context.name,
+            "sample_rate": context.sample_rate,
+            "channels": context.channels,
+            "sample_format": context.format.name if context.format else None,
+            "bit_rate": context.bit_rate or container.bit_rate,
+            "duration_s": round(duration, 3) if duration else None,
+            "audio_streams": len(container.streams.audio),
+            "tags": {str(k): str(v)[:200] for k, v in list(container.metadata.items())[:40]},
+        }

@@ -82,6 +82,13 @@ class ImageMedia:
             )
         return image
 
+    def load(self, mode: str) -> None:
+        """Decode what ``mode`` needs now, so decoding errors surface before any layer runs."""
+        _ = self.rgb if mode == "full" else self.preview
+
+    def warnings(self) -> list[str]:
+        return []
+
     def describe(self) -> dict[str, Any]:
         return {
             "width": self.size[0],

@@ -260,7 +260,8 @@ class _Layout:
         out.append(self.key_values([
             ("Fused verdict", f"{_verdict_text(item)} (fake probability {fusion.fake_probability:.3f})"),
             ("Evidence profile", f"{fusion.profile}: {fusion.profile_reason}"),
-            ("Media", ", ".join(f"{k} {v}" for k, v in result.media.items())),
+            ("Media", ", ".join(f"{k} {v}" for k, v in result.media.items()  # scalars only: lists are shown elsewhere
+                                if v not in (None, {}, []) and not isinstance(v, (list, dict)))),
             ("Analysed (UTC)", f"{result.analyzed_at}, mode {result.settings.get('mode')}, device {result.settings.get('device')}"),
         ]))
         out += self._figures(item, result)

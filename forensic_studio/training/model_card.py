@@ -25,7 +25,7 @@ def _fmt(value) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def _metrics_table(metrics: dict[str, dict]) -> str:
+def metrics_table(metrics: dict[str, dict]) -> str:
     rows = ["| validation set | n (real/fake) | AUC | EER | accuracy at 0.5 | ECE |", "|---|---|---|---|---|---|"]
     for name, m in metrics.items():
         rows.append(
@@ -107,7 +107,7 @@ File size, JPEG quality and dimensions are never inputs.
 
 **Validation (after calibration).**
 
-{_metrics_table(config['validation'])}
+{metrics_table(config['validation'])}
 
 The final epoch is shipped (no checkpoint picked on validation). The calibration
 was fitted on the same validation split, so its ECE is optimistic.
