@@ -27,15 +27,8 @@ def run_image_bench(megapixels: float, repeats: int, console: Console) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.jpg"
         path.write_bytes(jpeg_bytes(photo_like(height, width, seed=1), 92, camera_exif(size=(width, height))))
-        report = {"image": {"width": width, "height": height, "megapixels": round(width * height / 1e6, 2),
-                            "bytes": path.stat().st_size},
-                  "machine": {"python": platform.python_version(), "processor": platform.machine(),
-                              "cpus": _cpu_count()}}
-        for mode in ("full", "fast"):
-            console.print(f"bench: {mode} mode, {repeats} runs on {width}x{height}")
-            report[mode] = _time_mode(path, mode, repeats)
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    return report
+        media = {"width": width, "height": height, "megapixels": round(width * height / 1e6, 2)}
+        return _bench_file(path, "image", media, f"{width}x{height}", repeats, console)
 
 
 def run_audio_bench(seconds: float, repeats: int, console: Console) -> dict:
@@ -44,12 +37,17 @@ def run_audio_bench(seconds: float, repeats: int, console: Console) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.wav"
         path.write_bytes(wav_bytes(speech_like(seconds, rate=rate, seed=3, noise_db=-55), rate))
-        report = {"audio": {"seconds": seconds, "sample_rate": rate, "bytes": path.stat().st_size},
-                  "machine": {"python": platform.python_version(), "processor": platform.machine(),
-                              "cpus": _cpu_count()}}
-        for mode in ("full", "fast"):
-            console.print(f"bench: {mode} mode, {repeats} runs on {seconds:.0f} s of audio")
-            report[mode] = _time_mode(path, mode, repeats)
+        media = {"seconds": seconds, "sample_rate": rate}
+        return _bench_file(path, "audio", media, f"{seconds:.0f} s of audio", repeats, console)
+
+
+def _bench_file(path: Path, modality: str, media: dict, what: str, repeats: int, console: Console) -> dict:
+    """Full and fast mode timings of one generated file, with the machine and the peak RSS."""
+    report = {modality: media | {"bytes": path.stat().st_size},
+              "machine": {"python": platform.python_version(), "processor": platform.machine(), "cpus": _cpu_count()}}
+    for mode in ("full", "fast"):
+        console.print(f"bench: {mode} mode, {repeats} runs on {what}")
+        report[mode] = _time_mode(path, mode, repeats)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
 

@@ -67,19 +67,20 @@ class AudioWindowModel:
     version: str
     sha256: str
     module: AudioWindowNet
-    threshold: float
+    calibration: dict[str, tuple[float, float]]  # head -> (scale, bias), fitted on held-out pages
 
     @property
     def info(self) -> ModelInfo:
         return ModelInfo(self.id, self.version, self.sha256)
 
-    def window_logits(self, features: np.ndarray) -> dict[str, np.ndarray]:
-        """Per-window log-odds of each head for a (windows, N_FEATURES) array."""
+    def window_log_odds(self, features: np.ndarray) -> dict[str, np.ndarray]:
+        """Calibrated per-window log-odds of each head for a (windows, N_FEATURES) array."""
         if len(features) == 0:
-            return {key: np.zeros(0, np.float32) for key in ("logit", "spectral_logit", "phase_logit")}
+            return {head: np.zeros(0) for head in self.calibration}
         with torch.inference_mode():
             out = self.module(torch.as_tensor(np.asarray(features, np.float32)))
-        return {key: value.numpy().astype(np.float64) for key, value in out.items()}
+        return {head: self.calibration[head][0] * value.numpy().astype(np.float64) + self.calibration[head][1]
+                for head, value in out.items()}
 
 
 def load_audio_window_model(folder: Path) -> AudioWindowModel:
@@ -90,5 +91,5 @@ def load_audio_window_model(folder: Path) -> AudioWindowModel:
     module = AudioWindowNet(hidden=config["hidden"])
     module.load_state_dict(load_file(str(weights)), strict=True)
     module.eval()
-    return AudioWindowModel(config["id"], config.get("version", "1"), config["sha256"], module,
-                            float(config.get("threshold", 0.5)))
+    calibration = {head: (float(c["scale"]), float(c["bias"])) for head, c in config["calibration"].items()}
+    return AudioWindowModel(config["id"], config.get("version", "1"), config["sha256"], module, calibration)

@@ -13,6 +13,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import CorruptMediaError, MediaError, TruncatedMediaError
+from .derived import SharedDerivations
 
 ANALYSIS_RATE = 16_000
 
@@ -57,7 +58,7 @@ def decode_mono(path: Path | str | BinaryIO, rate: int = ANALYSIS_RATE, max_seco
     return signal[:limit] if limit is not None else signal
 
 
-class AudioMedia:
+class AudioMedia(SharedDerivations):
     """An audio file (or the audio track of any container) opened for analysis.
 
     The header is probed on open; samples are decoded on first use, to 16 kHz
@@ -73,12 +74,6 @@ class AudioMedia:
         self.path: Path = evidence.path
         self.max_seconds = max_seconds
         self.stream_info = probe_audio(self.path)
-        self._derived: dict = {}
-
-    def derived(self, key: str, compute):
-        if key not in self._derived:
-            self._derived[key] = compute()
-        return self._derived[key]
 
     def load(self, mode: str) -> None:
         _ = self.signal
@@ -88,8 +83,7 @@ class AudioMedia:
         signal = decode_mono(self.path, max_seconds=self.max_seconds)
         if len(signal) == 0:
             raise TruncatedMediaError("the audio stream holds no decodable samples")
-        peak = float(np.max(np.abs(signal)))
-        return signal if np.isfinite(peak) else np.nan_to_num(signal)
+        return signal if np.isfinite(signal).all() else np.nan_to_num(signal)
 
     @property
     def duration(self) -> float:
@@ -105,6 +99,10 @@ class AudioMedia:
         from .speech import speech_segments
 
         return speech_segments(self.signal)
+
+    @property
+    def speech_seconds(self) -> float:
+        return sum(end - start for start, end in self.speech)
 
     @cached_property
     def windows(self):
@@ -123,7 +121,7 @@ class AudioMedia:
         if "signal" in self.__dict__:
             info.update({"analysed_rate": ANALYSIS_RATE, "analysed_seconds": round(self.duration, 3),
                          "truncated_to_seconds": self.max_seconds if self.truncated else None,
-                         "speech_seconds": round(sum(b - a for a, b in self.speech), 3),
+                         "speech_seconds": round(self.speech_seconds, 3),
                          "speech_segments": [list(s) for s in self.speech],
                          "windows": [{"start": w.start, "end": w.end, "speech_fraction": w.speech_fraction,
                                       "scored": w.scored} for w in self.windows]})

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFile
 
 from ..errors import CorruptMediaError, MediaTooLargeError, TruncatedMediaError, UnsupportedMediaError
+from .derived import SharedDerivations
 from .intake import Evidence
 from .metadata import Metadata, read_metadata
 
@@ -38,7 +39,7 @@ PREVIEW_SIDE = 1024
 KB_KERNEL = np.array([[-1, 2, -1], [2, -4, 2], [-1, 2, -1]], dtype=np.float32) / 4.0
 
 
-class ImageMedia:
+class ImageMedia(SharedDerivations):
     """An image file opened for analysis.
 
     ``header`` is the lazily-opened PIL image (no pixels decoded yet).
@@ -57,13 +58,6 @@ class ImageMedia:
         self.format: str = self.header.format or evidence.kind.format
         self.size: tuple[int, int] = self.header.size  # (width, height)
         self.info: dict[str, Any] = dict(self.header.info)
-        self._derived: dict[str, Any] = {}
-
-    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Memo for analyses several detectors share (e.g. face crops): computed once per file."""
-        if key not in self._derived:
-            self._derived[key] = compute()
-        return self._derived[key]
 
     def _open_header(self) -> Image.Image:
         try:

@@ -37,3 +37,11 @@ def load_pack(pack: Pack, device: str):
     if loader is None:
         raise PackError(f"pack {pack.id} is of kind {pack.kind!r}, which this version cannot run")
     return loader(pack, device)
+
+
+def loaded_pack(pack: Pack, device: str):
+    """``load_pack`` once per process, device and weights version (what the detector layers call)."""
+    from ..learned.image_models import cached
+
+    key = (f"{pack.folder}:{pack.manifest['files'].get(pack.manifest.get('weights', ''), '')}", device)
+    return cached(key, lambda: load_pack(pack, device))

@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         "clips": len(clips), "fake_clips": int(labels.sum()), "pages": len(set(pages)), "windows": int(len(x)),
         "epochs": args.epochs, "hidden": args.hidden, "weight_decay": args.weight_decay, "dropout": args.dropout,
         "seed": args.seed, "minutes": round((time.time() - started) / 60, 1),
-        "cached_features": bool(args.cache and cache_existed),
+        "cached_features": cache_existed,
     }
     write_package(args.out, net, calibrations, metrics, training)
     pooled = metrics["logit"]["pooled (every held-out clip)"]

@@ -7,7 +7,8 @@ import numpy as np
 from ...context import AnalysisContext
 from ...results import LayerResult
 from ..registry import register
-from .windows import FAKE_WINDOW, head_outputs, no_speech_summary, sigmoid, speech_confidence, timeline_of
+from .windows import (FAKE_WINDOW, embedded_audio_model, head_outputs, no_speech_summary, sigmoid,
+                      speech_confidence, timeline_of)
 
 CONFIDENCE = 0.9
 
@@ -15,8 +16,6 @@ CONFIDENCE = 0.9
 def pooled_head_layer(detector, media, ctx: AnalysisContext, head: str, label: str, ceiling: float,
                       what: str) -> LayerResult:
     """A layer whose score is one head's mean log-odds over the speech windows (how the model was validated)."""
-    from .windows import embedded_audio_model
-
     if not any(w.scored for w in media.windows):
         return LayerResult(detector.name, 0.5, 0.0, no_speech_summary(media), detector.version)
     log_odds = head_outputs(media, ctx)[head]
@@ -26,7 +25,7 @@ def pooled_head_layer(detector, media, ctx: AnalysisContext, head: str, label: s
     summary = (f"{what}: P(synthetic) {score:.2f} over {len(probabilities)} speech window(s); "
                f"{flagged} window(s) at or above {FAKE_WINDOW}")
     details = {"window_probabilities": [round(float(p), 4) for p in probabilities],
-               "speech_seconds": round(sum(b - a for a, b in media.speech), 2)}
+               "speech_seconds": round(media.speech_seconds, 2)}
     return LayerResult(detector.name, score, speech_confidence(media, ceiling), summary, detector.version, details,
                        timeline=timeline_of(media, probabilities, label), models=[embedded_audio_model().info])
 

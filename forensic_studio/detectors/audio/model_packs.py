@@ -26,8 +26,8 @@ class AudioModelPackDetector:
                    "packs.")
 
     def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
+        from ...packs.kinds import loaded_pack
         from ...packs.store import ModelStore
-        from ..image.model_packs import _loaded
 
         packs = [p for p in ModelStore().packs("audio") if p.ensemble_weight > 0]
         windows = scored_windows(media)
@@ -39,7 +39,7 @@ class AudioModelPackDetector:
         for pack in packs:
             ctx.check_cancelled()
             try:
-                model = _loaded(pack, ctx.device)
+                model = loaded_pack(pack, ctx.device)
                 probabilities, _ = model.predict(clips, lambda: ctx.cancelled)
             except Exception as exc:  # one broken pack must not hide the others
                 failures[pack.id] = f"{type(exc).__name__}: {exc}"

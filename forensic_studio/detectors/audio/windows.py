@@ -47,24 +47,13 @@ def embedded_audio_model():
 
 
 def head_outputs(media, ctx: AnalysisContext) -> dict[str, np.ndarray]:
-    """Calibrated per-window probabilities of every head of the embedded model."""
-    import json
-
-    model = embedded_audio_model()
+    """Calibrated per-window log-odds of every head of the embedded model, computed once per file."""
     features = window_features(media, ctx)
-
-    def compute() -> dict[str, np.ndarray]:
-        config = json.loads((resource_path("models", EMBEDDED_AUDIO_MODEL) / "config.json").read_text("utf-8"))
-        logits = model.window_logits(features)
-        return {head: values * config["calibration"][head]["scale"] + config["calibration"][head]["bias"]
-                for head, values in logits.items()}
-
-    return media.derived("audio_head_log_odds", compute)
+    return media.derived("audio_head_log_odds", lambda: embedded_audio_model().window_log_odds(features))
 
 
 def speech_confidence(media, ceiling: float) -> float:
-    speech = sum(b - a for a, b in media.speech)
-    return ceiling * min(1.0, speech / FULL_CONFIDENCE_SPEECH_S)
+    return ceiling * min(1.0, media.speech_seconds / FULL_CONFIDENCE_SPEECH_S)
 
 
 def sigmoid(value: float) -> float:

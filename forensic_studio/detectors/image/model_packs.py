@@ -17,14 +17,6 @@ from .faces_common import face_crops
 PACK_CONFIDENCE = 0.6  # third-party models, not calibrated on our validation data
 
 
-def _loaded(pack, device: str):
-    from ...learned.image_models import cached
-    from ...packs.kinds import load_pack
-
-    key = (f"{pack.folder}:{pack.manifest['files'].get(pack.manifest.get('weights', ''), '')}", device)
-    return cached(key, lambda: load_pack(pack, device))
-
-
 @register
 class ModelPackDetector:
     name = "model_packs"
@@ -37,6 +29,7 @@ class ModelPackDetector:
                    "Absent unless the analyst installed packs.")
 
     def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
+        from ...packs.kinds import loaded_pack
         from ...packs.store import ModelStore
 
         packs = [p for p in ModelStore().packs("image") if p.ensemble_weight > 0]
@@ -47,7 +40,7 @@ class ModelPackDetector:
         for pack in packs:
             ctx.check_cancelled()
             try:
-                model = _loaded(pack, ctx.device)
+                model = loaded_pack(pack, ctx.device)
                 inputs = crops.images if pack.manifest.get("input") == "face" else [media.rgb]
                 probabilities, _ = model.predict(inputs, lambda: ctx.cancelled)
             except Exception as exc:  # one broken pack must not hide the others
