@@ -92,7 +92,10 @@ class SpliceDetector:
     description = (f"Room-tone continuity: the {FLOOR_PERCENTILE}th-percentile level of 10 ms frames in {N_BANDS} "
                    f"bands, {SIDE_S:.0f} s before vs {SIDE_S:.0f} s after every {STEP_S * 1000:.0f} ms; a mean step of "
                    f"{SPLICE_DB:.0f} dB or more marks a splice point. Digital silence is excluded and listed.")
-    limitations = ("Finds cuts between recordings with different noise floors; a splice between two takes in the "
+    limitations = ("Not calibrated on real splices: on 290 unedited studio and demo recordings the largest step "
+                   "exceeded 6 dB in 85 % and 20 dB in 24 %, because clean speech has no steady room tone, so its "
+                   "points need listening to and weigh little in the verdict. "
+                   "Finds cuts between recordings with different noise floors; a splice between two takes in the "
                    "same room, or one hidden under added noise or music, leaves no step. Points closer than 1 s to "
                    "either end of the signal are not examined. Cuts shorter than ~2 s apart merge.")
 
