@@ -1,15 +1,21 @@
 """``forensic-studio bench``: speed and memory of analysis on generated media.
 
 Interpreter start-up and imports are excluded (a warm-up run happens first);
-the figures are medians over ``repeats`` runs on a camera-like JPEG or on a
-voice-like recording.
+the figures are medians over ``repeats`` runs on a camera-like JPEG, a
+voice-like recording or a camera-like video clip. For video the same run also
+times ``ffmpeg -threads 2 -i CLIP -f null -`` (decoding alone) on the clip, and
+reports analysis time as a multiple of it; ``video-memory`` measures the peak
+resident memory of a separate ``analyze`` process on a long clip.
 """
 
 from __future__ import annotations
 
 import platform
 import resource
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +45,73 @@ def run_audio_bench(seconds: float, repeats: int, console: Console) -> dict:
         path.write_bytes(wav_bytes(speech_like(seconds, rate=rate, seed=3, noise_db=-55), rate))
         media = {"seconds": seconds, "sample_rate": rate}
         return _bench_file(path, "audio", media, f"{seconds:.0f} s of audio", repeats, console)
+
+
+def run_video_bench(seconds: float, width: int, height: int, repeats: int, console: Console,
+                    face_image: Path | None = None) -> dict:
+    """The whole video pipeline on a generated H.264/AAC clip, against FFmpeg decoding the same clip."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.mp4"
+        console.print(f"bench: generating a {seconds:.0f} s {width}x{height} 30 fps H.264 + AAC clip")
+        _write_bench_clip(path, seconds, width, height, face_image)
+        media = {"seconds": seconds, "width": width, "height": height, "fps": 30, "video": "H.264 (x264 veryfast, crf 23)",
+                 "audio": "AAC 48 kHz", "face": str(face_image) if face_image else None}
+        decode = _ffmpeg_decode_seconds(path, repeats)
+        report = _bench_file(path, "video", media, f"{seconds:.0f} s of {width}x{height} video", repeats, console)
+        report["ffmpeg_decode"] = decode
+        if decode.get("median_s"):
+            for mode in ("full", "fast"):
+                report[mode]["over_ffmpeg_decode"] = round(report[mode]["median_s"] / decode["median_s"], 3)
+        return report
+
+
+def run_video_memory_bench(seconds: float, width: int, height: int, console: Console) -> dict:
+    """Peak resident memory of ``forensic-studio analyze`` (own process) on a long generated clip."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "long.mp4"
+        console.print(f"bench: generating a {seconds / 60:.0f} min {width}x{height} clip (takes a while)")
+        _write_bench_clip(path, seconds, width, height, None, preset="ultrafast")
+        console.print("bench: analysing it in a separate process")
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "forensic_studio", "analyze", str(path), "--json"],
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    import json
+
+    result = json.loads(done.stdout.splitlines()[-1]) if done.stdout.strip() else {}
+    return {"video": {"seconds": seconds, "width": width, "height": height},
+            "exit_status": done.returncode, "wall_s": round(wall, 2), "peak_rss_mb": round(peak, 1),
+            "verdict": result.get("verdict"), "error": result.get("error"),
+            "machine": {"python": platform.python_version(), "cpus": _cpu_count()}}
+
+
+def _write_bench_clip(path: Path, seconds: float, width: int, height: int, face_image: Path | None,
+                      preset: str = "veryfast") -> None:
+    import numpy as np
+    from PIL import Image
+
+    from .synthetic_media import write_video
+
+    face = np.asarray(Image.open(face_image).convert("RGB")) if face_image else None
+    write_video(path, seconds, width, height, 30, seed=5, face=face, face_width=height // 3,
+                options={"preset": preset, "crf": "23"})
+
+
+def _ffmpeg_decode_seconds(path: Path, repeats: int) -> dict:
+    """Wall time of FFmpeg decoding every stream of the clip to nothing (``-threads 2``), median of runs."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return {"error": "ffmpeg is not on PATH (apt-get install ffmpeg): no decode baseline"}
+    command = [ffmpeg, "-v", "error", "-nostdin", "-threads", "2", "-i", str(path), "-f", "null", "-"]
+    subprocess.run(command, check=True, capture_output=True)  # warm the page cache like the analysis warm-up
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        seconds.append(time.perf_counter() - started)
+    version = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True).stdout.split("\n")[0]
+    return {"median_s": round(statistics.median(seconds), 4), "min_s": round(min(seconds), 4), "version": version}
 
 
 def _bench_file(path: Path, modality: str, media: dict, what: str, repeats: int, console: Console) -> dict:

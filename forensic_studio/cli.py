@@ -43,13 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
                           help="score only one side of the grouped train/validation split used for training")
 
     bench = commands.add_parser("bench", help="measure analysis speed and memory on generated media")
-    bench.add_argument("--target", choices=("image", "image-model", "audio"), default="image",
+    bench.add_argument("--target", choices=("image", "image-model", "audio", "video", "video-memory"), default="image",
                        help="image: whole pipeline on a generated photo; image-model: embedded model crops/s; "
-                            "audio: whole pipeline on a generated 60 s recording")
+                            "audio: whole pipeline on a generated 60 s recording; video: a generated 60 s 1080p30 "
+                            "H.264+AAC clip against ffmpeg's decoding time; video-memory: peak RSS on a 10 min "
+                            "720p clip")
     bench.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     bench.add_argument("--seconds", type=float, default=10.0, help="image-model: measuring time per batch size")
     bench.add_argument("--megapixels", type=float, default=12.0)
     bench.add_argument("--audio-seconds", type=float, default=60.0)
+    bench.add_argument("--video-seconds", type=float, default=None, help="video: 60 s; video-memory: 600 s")
+    bench.add_argument("--face", type=Path, default=None, metavar="IMAGE",
+                       help="video: paste this face photo into the clip (exercises the face path)")
     bench.add_argument("--repeats", type=int, default=5)
     bench.add_argument("--json", action="store_true")
 
@@ -161,15 +166,18 @@ def _cmd_eval(args) -> int:
 def _cmd_bench(args) -> int:
     from rich.console import Console
 
-    from .bench import run_audio_bench, run_image_bench, run_image_model_bench
+    from . import bench
     from .context import resolve_device
 
-    if args.target == "image-model":
-        report = run_image_model_bench(resolve_device(args.device), args.seconds, Console(stderr=True))
-    elif args.target == "audio":
-        report = run_audio_bench(args.audio_seconds, args.repeats, Console(stderr=True))
-    else:
-        report = run_image_bench(args.megapixels, args.repeats, Console(stderr=True))
+    console = Console(stderr=True)
+    targets = {
+        "image-model": lambda: bench.run_image_model_bench(resolve_device(args.device), args.seconds, console),
+        "audio": lambda: bench.run_audio_bench(args.audio_seconds, args.repeats, console),
+        "image": lambda: bench.run_image_bench(args.megapixels, args.repeats, console),
+        "video": lambda: bench.run_video_bench(args.video_seconds or 60.0, 1920, 1080, args.repeats, console, args.face),
+        "video-memory": lambda: bench.run_video_memory_bench(args.video_seconds or 600.0, 1280, 720, console),
+    }
+    report = targets[args.target]()
     print(json.dumps(report, indent=None if args.json else 2))
     return EXIT_OK
 

@@ -30,6 +30,9 @@ class Settings:
     max_file_bytes: int = 4 * 1024**3
     jpeg_recompress_quality: int = 90  # error level analysis
     max_audio_seconds: float = 4 * 3600.0  # longer recordings are analysed up to this point, and say so
+    max_video_seconds: float = 4 * 3600.0
+    video_sampling: str = "auto"  # auto (full: interval, fast: keyframes) | interval | keyframes | all
+    frames_per_interval: float = 5.0  # sampled frames per 2 s interval; below 1 for sparse triage (seeks)
 
     def as_dict(self) -> dict:
         return {
@@ -39,6 +42,9 @@ class Settings:
             "max_file_bytes": self.max_file_bytes,
             "jpeg_recompress_quality": self.jpeg_recompress_quality,
             "max_audio_seconds": self.max_audio_seconds,
+            "max_video_seconds": self.max_video_seconds,
+            "video_sampling": self.video_sampling,
+            "frames_per_interval": self.frames_per_interval,
         }
 
 

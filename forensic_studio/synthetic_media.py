@@ -134,3 +134,67 @@ def wav_bytes(signal: np.ndarray, rate: int) -> bytes:
         out.setframerate(rate)
         out.writeframes((np.clip(signal, -1, 1) * 32767).astype("<i2").tobytes())
     return buffer.getvalue()
+
+
+def write_video(path, seconds: float, width: int = 320, height: int = 240, fps: int = 25, *, seed: int = 0,
+                codec: str = "libx264", options: dict | None = None, audio_rate: int | None = 48_000,
+                audio_codec: str | None = None, face: np.ndarray | None = None, face_width: int = 0,
+                second_source_at: float | None = None, noise_sigma: float = 2.0) -> None:
+    """A camera-like clip: a textured scene panning slowly, sensor-like noise, optionally a face moving over it,
+    a voice-like soundtrack, and from ``second_source_at`` seconds a different scene with twice the noise (a
+    splice of a second source). The container follows the file extension (PyAV encoders)."""
+    import av
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    margin_x, margin_y = max(16, width // 5), max(16, height // 6)
+    scenes = [photo_like(height + margin_y, width + margin_x, seed=seed + k, noise_sigma=0) for k in (0, 1)]
+    noise = [rng.normal(0, noise_sigma, (height, width, 1)).astype(np.float32) for _ in range(6)]
+    if face is not None and face_width:
+        face = cv2.resize(face, (face_width, round(face.shape[0] * face_width / face.shape[1])), interpolation=cv2.INTER_AREA)
+    audio_codec = audio_codec or {".webm": "libopus", ".mkv": "libopus", ".avi": "mp3"}.get(_suffix(path), "aac")
+    with av.open(str(path), "w") as container:
+        video = container.add_stream(codec, rate=fps)
+        video.width, video.height = width, height
+        video.pix_fmt = "yuv420p"
+        video.options = options if options is not None else ({"preset": "veryfast", "crf": "23"} if codec.startswith("libx26") else {})
+        sound = container.add_stream(audio_codec, rate=audio_rate) if audio_rate else None
+        for index in range(int(seconds * fps)):
+            time = index / fps
+            second = second_source_at is not None and time >= second_source_at
+            x = int(margin_x / 2 * (1 + np.sin(index / (3.0 * fps))))
+            y = int(margin_y / 2 * (1 + np.sin(index / (4.0 * fps))))
+            frame = scenes[int(second)][y:y + height, x:x + width].astype(np.float32)
+            frame += noise[index % len(noise)] * (2.0 if second else 1.0)
+            if face is not None:
+                fx = int((width - face.shape[1]) * (0.5 + 0.25 * np.sin(index / (2.0 * fps))))
+                fy = int((height - face.shape[0]) * 0.4)
+                frame[fy:fy + face.shape[0], fx:fx + face.shape[1]] = face
+            picture = av.VideoFrame.from_ndarray(np.clip(frame, 0, 255).astype(np.uint8), format="rgb24")
+            for packet in video.encode(picture):
+                container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+        if sound is not None:
+            _encode_audio(container, sound, speech_like(seconds, audio_rate, seed=seed + 3, noise_db=-50), audio_rate)
+
+
+def _suffix(path) -> str:
+    from pathlib import Path
+
+    return Path(path).suffix.lower()
+
+
+def _encode_audio(container, stream, signal: np.ndarray, rate: int) -> None:
+    import av
+
+    frame_size = stream.codec_context.frame_size or 1024
+    for start in range(0, len(signal), frame_size):
+        chunk = np.ascontiguousarray(signal[start:start + frame_size], dtype=np.float32).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+        frame.sample_rate = rate
+        frame.pts = start
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)

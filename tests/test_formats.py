@@ -32,12 +32,15 @@ def test_extension_does_not_decide_the_kind(tmp_path):
     assert result.error is None and result.evidence.format == "PNG"
 
 
-def test_animated_gif_uses_the_first_frame(tmp_path):
+def test_a_still_gif_is_an_image_and_an_animated_one_a_video(tmp_path):
+    still = tmp_path / "still.gif"
+    Image.fromarray(np.full((32, 32, 3), 10, np.uint8)).save(still)
     frames = [Image.fromarray(np.full((32, 32, 3), value, np.uint8)) for value in (10, 200)]
-    path = tmp_path / "anim.gif"
-    frames[0].save(path, save_all=True, append_images=frames[1:])
-    result = analyze(path, mode="full")
-    assert result.error is None and result.media["frames"] == 2
+    animated = tmp_path / "anim.gif"
+    frames[0].save(animated, save_all=True, append_images=frames[1:])
+    assert analyze(still, mode="fast").evidence.modality == "image"
+    result = analyze(animated, mode="full")
+    assert result.error is None and result.evidence.modality == "video" and result.media["declared_frames"] == 2
 
 
 def test_a_wav_with_a_broken_header_gets_a_clear_error(tmp_path):

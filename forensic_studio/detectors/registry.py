@@ -44,7 +44,7 @@ def register(cls: DetectorClass) -> DetectorClass:
 
 def _load_builtin_detectors() -> None:
     # Importing the package registers every built-in detector module.
-    from . import audio, image  # noqa: F401
+    from . import audio, image, video  # noqa: F401
 
 
 def detectors_for(modality: str, mode: str) -> list[Detector]:

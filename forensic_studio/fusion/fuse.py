@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 
 from ..results import Contribution, FusionResult, LayerResult
-from .profiles import AUDIO_PROFILES, AUTHENTIC_BELOW, FAKE_ABOVE, PROFILES, Profile
+from .profiles import AUDIO_PROFILES, AUTHENTIC_BELOW, FAKE_ABOVE, PROFILES, VIDEO_PROFILES, Profile
 
 SCORE_CLIP = 1e-3
 
 
 def select_profile(layers: list[LayerResult], modality: str = "image") -> Profile:
-    candidates = [p for p in PROFILES + AUDIO_PROFILES if p.modality == modality] or list(PROFILES)
+    candidates = [p for p in PROFILES + AUDIO_PROFILES + VIDEO_PROFILES if p.modality == modality] or list(PROFILES)
     raised = {signal for layer in layers if layer.error is None for signal, on in layer.signals.items() if on}
     for profile in candidates:
         if profile.selected_by is None or profile.selected_by in raised:
@@ -28,6 +28,10 @@ def select_profile(layers: list[LayerResult], modality: str = "image") -> Profil
 def logit(probability: float) -> float:
     p = min(max(probability, SCORE_CLIP), 1 - SCORE_CLIP)
     return math.log(p / (1 - p))
+
+
+def sigmoid(log_odds: float) -> float:
+    return 1.0 / (1.0 + math.exp(-min(max(log_odds, -60.0), 60.0)))
 
 
 def verdict_for(probability: float) -> str:

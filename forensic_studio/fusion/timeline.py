@@ -6,6 +6,11 @@ of every such layer are pooled exactly as the whole file is (profile weight x
 confidence x logit), so an interval's score says what the time-resolved layers
 found there.  Consecutive intervals at or above the "fake" band are merged into
 the suspicious intervals, with the labels of what fired.
+
+Audio layers share one set of windows, so their entries are pooled key by key.
+A video brings a ``grid`` (its analysis intervals, laid inside shots): every
+layer's entries are first resampled onto it, overlap-weighted in log-odds, so
+4 s audio windows and 2 s video intervals meet on the same cells.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from .fuse import logit, select_profile
 from .profiles import FAKE_ABOVE
 
 
-def fuse_timeline(layers: list[LayerResult], modality: str) -> tuple[list[TimelineEntry], list[TimelineEntry]]:
+def fuse_timeline(layers: list[LayerResult], modality: str, grid: list[tuple[float, float]] | None = None
+                  ) -> tuple[list[TimelineEntry], list[TimelineEntry]]:
     profile = select_profile(layers, modality)
     pooled: dict[tuple[float, float], list[float]] = {}
     labels: dict[tuple[float, float], set[str]] = {}
@@ -25,13 +31,36 @@ def fuse_timeline(layers: list[LayerResult], modality: str) -> tuple[list[Timeli
         if layer.error or not layer.timeline:
             continue
         weight = profile.weights.get(layer.name, profile.default_weight) * layer.confidence
-        for entry in layer.timeline:
-            key = (entry.start, entry.end)
-            pooled.setdefault(key, []).append(weight * logit(entry.score))
-            labels.setdefault(key, set()).update(entry.labels)
+        if weight <= 0:  # an unweighed layer neither moves an interval nor labels it
+            continue
+        cells = _resampled(layer.timeline, grid) if grid else {
+            (e.start, e.end): (logit(e.score), set(e.labels)) for e in layer.timeline}
+        for key, (log_odds, fired) in cells.items():
+            pooled.setdefault(key, []).append(weight * log_odds)
+            labels.setdefault(key, set()).update(fired)
     timeline = [TimelineEntry(start, end, round(1 / (1 + math.exp(-sum(terms))), 6), sorted(labels[(start, end)]))
                 for (start, end), terms in sorted(pooled.items())]
     return timeline, suspicious_intervals(timeline)
+
+
+def _resampled(entries: list[TimelineEntry], grid: list[tuple[float, float]]
+               ) -> dict[tuple[float, float], tuple[float, set[str]]]:
+    """Each grid cell that ``entries`` overlap: overlap-weighted mean log-odds, and the labels of entries
+    covering at least a quarter of the cell."""
+    cells = {}
+    for start, end in grid:
+        weights, values, fired = [], [], set()
+        for entry in entries:
+            overlap = min(end, entry.end) - max(start, entry.start)
+            if overlap <= 0:
+                continue
+            weights.append(overlap)
+            values.append(logit(entry.score))
+            if overlap >= 0.25 * (end - start):
+                fired.update(entry.labels)
+        if weights:
+            cells[(start, end)] = (sum(w * v for w, v in zip(weights, values)) / sum(weights), fired)
+    return cells
 
 
 def suspicious_intervals(timeline: list[TimelineEntry], threshold: float = FAKE_ABOVE) -> list[TimelineEntry]:

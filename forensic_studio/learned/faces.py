@@ -53,10 +53,18 @@ class FaceDetector:
         self._net = _import_mtcnn()(min_face_size=min_face_px)
         self._lock = threading.Lock()
 
-    def detect(self, rgb: np.ndarray) -> list[Face]:
-        h, w = rgb.shape[:2]
-        scale = min(1.0, DETECTION_MAX_SIDE / max(h, w))
-        small = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+    def detect(self, rgb: np.ndarray, max_side: int = DETECTION_MAX_SIDE) -> list[Face]:
+        """Faces in the whole image (shrunk so its longer side is at most ``max_side``), largest first."""
+        return self.detect_in(rgb, (0, 0, rgb.shape[1], rgb.shape[0]), max_side)
+
+    def detect_in(self, rgb: np.ndarray, roi: tuple[int, int, int, int], max_side: int) -> list[Face]:
+        """Faces inside ``roi`` (x, y, w, h) of ``rgb``; boxes and crops are in the coordinates of ``rgb``."""
+        height, width = rgb.shape[:2]
+        x0, y0, rw, rh = roi
+        region = rgb[y0:y0 + rh, x0:x0 + rw]
+        scale = min(1.0, max_side / max(rw, rh))
+        small = (cv2.resize(region, (max(1, round(rw * scale)), max(1, round(rh * scale))), interpolation=cv2.INTER_AREA)
+                 if scale < 1 else region)
         with self._lock:
             found = self._net.detect_faces(np.ascontiguousarray(small))
         faces = []
@@ -66,9 +74,9 @@ class FaceDetector:
             x, y, bw, bh = (v / scale for v in item["box"])
             if min(bw, bh) < MIN_FACE_PX * 0.75:
                 continue
-            box = (int(x), int(y), int(bw), int(bh))
-            landmarks = {k: (int(px / scale), int(py / scale)) for k, (px, py) in item["keypoints"].items()}
-            faces.append(Face(box, float(item["confidence"]), landmarks, square_crop_box(box, w, h)))
+            box = (int(x) + x0, int(y) + y0, int(bw), int(bh))
+            landmarks = {k: (int(px / scale) + x0, int(py / scale) + y0) for k, (px, py) in item["keypoints"].items()}
+            faces.append(Face(box, float(item["confidence"]), landmarks, square_crop_box(box, width, height)))
         return sorted(faces, key=lambda f: -f.box[2] * f.box[3])
 
 

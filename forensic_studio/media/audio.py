@@ -74,6 +74,7 @@ class AudioMedia(SharedDerivations):
         self.path: Path = evidence.path
         self.max_seconds = max_seconds
         self.stream_info = probe_audio(self.path)
+        self.notes: list[str] = []  # said by whoever opened it (e.g. "a video container without video")
 
     def load(self, mode: str) -> None:
         _ = self.signal
@@ -110,10 +111,13 @@ class AudioMedia(SharedDerivations):
 
         return analysis_windows(self.speech, self.duration)
 
+    def tracks(self) -> list[tuple[str, object]]:
+        return [("audio", self)]
+
     def warnings(self) -> list[str]:
-        if not self.truncated:
-            return []
-        return [f"only the first {self.max_seconds:g} s of {self.stream_info['duration_s']:g} s were analysed "
+        if "signal" not in self.__dict__ or not self.truncated:
+            return list(self.notes)
+        return self.notes + [f"only the first {self.max_seconds:g} s of {self.stream_info['duration_s']:g} s were analysed "
                 "(the audio length limit in the settings)"]
 
     def describe(self) -> dict:

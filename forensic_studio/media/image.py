@@ -83,6 +83,9 @@ class ImageMedia(SharedDerivations):
     def warnings(self) -> list[str]:
         return []
 
+    def tracks(self) -> list[tuple[str, object]]:
+        return [("image", self)]
+
     def describe(self) -> dict[str, Any]:
         return {
             "width": self.size[0],

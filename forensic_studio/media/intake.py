@@ -68,6 +68,8 @@ def _sniff_simple(head: bytes) -> FileKind | None:
 def _sniff_riff(head: bytes) -> FileKind | None:
     if not head.startswith(b"RIFF") or len(head) < 12:
         return None
+    if head[8:12] == b"WEBP" and head[12:16] == b"VP8X" and len(head) > 20 and head[20] & 0x02:
+        return FileKind("video", "WEBP")  # the extended header's animation flag: analysed as video
     return {b"WEBP": FileKind("image", "WEBP"), b"WAVE": FileKind("audio", "WAV"),
             b"AVI ": FileKind("video", "AVI")}.get(head[8:12])
 
@@ -108,7 +110,20 @@ def identify(path: Path) -> FileKind:
         raise UnrecognizedFormatError(
             f"content is not a recognised image, audio or video format (starts with {head[:8].hex(' ')})"
         )
+    if kind.format == "GIF" and _gif_is_animated(path):
+        return FileKind("video", "GIF")
     return kind
+
+
+def _gif_is_animated(path: Path) -> bool:
+    """True for a GIF with more than one frame (analysed as video; a still GIF stays an image)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return bool(getattr(image, "is_animated", False))
+    except Exception:  # unreadable: the image opener reports it properly
+        return False
 
 
 def take_in(path: Path, max_bytes: int) -> Evidence:

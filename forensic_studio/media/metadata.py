@@ -204,7 +204,18 @@ def _read_text_chunks(path, header: Image.Image, metadata: Metadata) -> None:
             metadata.text_chunks[key] = _clip(value)
 
 
-def _read_c2pa(path, header: Image.Image, metadata: Metadata) -> None:
+def read_c2pa(path) -> C2paInfo:
+    """C2PA content credentials of any file the SDK reads (images, MP4/MOV video, audio)."""
+    metadata = Metadata()
+    try:
+        _read_c2pa(path, None, metadata)
+    except Exception as exc:  # the SDK failing must not stop the analysis
+        log.debug("C2PA reading failed", exc_info=True)
+        return C2paInfo(present=False, error=f"unreadable ({exc})")
+    return metadata.c2pa
+
+
+def _read_c2pa(path, header: Image.Image | None, metadata: Metadata) -> None:
     import c2pa
 
     size = os.path.getsize(path)

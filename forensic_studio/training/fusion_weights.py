@@ -10,6 +10,11 @@ balanced dataset it would turn "no evidence either way" into a verdict.  Use res
 
     forensic-studio analyze $(cat train-files.txt) --json > train.jsonl
     python -m forensic_studio.training.fusion_weights train.jsonl --profile metadata_absent
+
+Where no separate training data exists (video: one small labelled set), ``--cv-groups
+MANIFEST.csv`` reports what fitting would be worth honestly: leave-one-group-out
+predictions (groups: the manifest's ``pair_id``, else its ``repo``), each made by
+weights fitted without that group.
 """
 
 from __future__ import annotations
@@ -23,12 +28,12 @@ from scipy.optimize import minimize
 
 from ..evaluation.metrics import summarise
 from ..fusion.fuse import logit
-from ..fusion.profiles import PROFILES
+from ..fusion.profiles import AUDIO_PROFILES, PROFILES, VIDEO_PROFILES
 
 
-def read_examples(paths: list[Path], profile: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Layer names, per-file unweighted contributions (confidence x logit(score)) and labels."""
-    rows, labels, names = [], [], None
+def read_examples(paths: list[Path], profile: str) -> tuple[list[str], np.ndarray, np.ndarray, list[str]]:
+    """Layer names, per-file unweighted contributions (confidence x logit(score)), labels and file paths."""
+    rows, labels, names, files = [], [], None, []
     for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
@@ -39,9 +44,35 @@ def read_examples(paths: list[Path], profile: str) -> tuple[list[str], np.ndarra
             names = names or sorted(layers)
             rows.append([layers[n]["confidence"] * logit(layers[n]["score"]) if n in layers else 0.0 for n in names])
             labels.append(label)
+            files.append(record["path"])
     if not rows:
         raise ValueError(f"no labelled results with profile {profile!r} in {', '.join(map(str, paths))}")
-    return names, np.asarray(rows), np.asarray(labels, dtype=float)
+    return names, np.asarray(rows), np.asarray(labels, dtype=float), files
+
+
+def manifest_groups(manifest: Path, files: list[str]) -> list[str]:
+    """Each file's group: its manifest row's pair_id, else its repo, else the file itself."""
+    import csv
+
+    with open(manifest, newline="", encoding="utf-8") as handle:
+        rows = {Path(row["file"]).name: row for row in csv.DictReader(handle)}
+    groups = []
+    for file in files:
+        row = rows.get(Path(file).name, {})
+        groups.append(row.get("pair_id") or row.get("repo") or file)
+    return groups
+
+
+def grouped_predictions(features: np.ndarray, labels: np.ndarray, groups: list[str], prior: np.ndarray,
+                        bias: float, pull: float) -> np.ndarray:
+    """Leave-one-group-out fused probabilities: each group scored by weights fitted on the others."""
+    out = np.zeros(len(labels))
+    keys = np.array(groups)
+    for group in sorted(set(groups)):
+        held = keys == group
+        weights = fit(features[~held], labels[~held], prior, bias, pull)
+        out[held] = 1 / (1 + np.exp(-(features[held] @ weights + bias)))
+    return out
 
 
 def _label(path: str) -> int | None:
@@ -67,10 +98,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("results", nargs="+", type=Path, help="JSON Lines from 'forensic-studio analyze --json'")
     parser.add_argument("--profile", default="metadata_absent")
     parser.add_argument("--pull", type=float, default=0.01, help="L2 pull towards the current weights")
+    parser.add_argument("--cv-groups", type=Path, metavar="MANIFEST.csv",
+                        help="also report leave-one-group-out AUC (groups from the manifest's pair_id / repo)")
     args = parser.parse_args(argv)
 
-    profile = next(p for p in PROFILES if p.name == args.profile)
-    names, features, labels = read_examples(args.results, args.profile)
+    profile = next(p for p in PROFILES + AUDIO_PROFILES + VIDEO_PROFILES if p.name == args.profile)
+    names, features, labels, files = read_examples(args.results, args.profile)
     prior = np.array([profile.weights.get(n, profile.default_weight) for n in names])
     bias = profile.prior_log_odds
     weights = fit(features, labels, prior, bias, args.pull)
@@ -83,6 +116,10 @@ def main(argv: list[str] | None = None) -> None:
         p = 1 / (1 + np.exp(-(features @ w + bias)))
         print(f"{title}: AUC {summarise(labels, p)['auc']:.4f}, "
               f"log-loss {float(np.mean(-labels * np.log(p + 1e-9) - (1 - labels) * np.log(1 - p + 1e-9))):.4f}")
+    if args.cv_groups:
+        groups = manifest_groups(args.cv_groups, files)
+        held_out = grouped_predictions(features, labels, groups, prior, bias, args.pull)
+        print(f"fitted, leave-one-group-out over {len(set(groups))} groups: AUC {summarise(labels, held_out)['auc']:.4f}")
     print(json.dumps({"weights": {n: round(float(w), 2) for n, w in zip(names, weights)}, "prior_log_odds": bias}))
 
 

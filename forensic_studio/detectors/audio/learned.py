@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...context import AnalysisContext
+from ...fusion.fuse import sigmoid
 from ...results import LayerResult
 from ..registry import register
-from .windows import (FAKE_WINDOW, embedded_audio_model, head_outputs, no_speech_summary, sigmoid,
+from .windows import (FAKE_WINDOW, embedded_audio_model, head_outputs, no_speech_summary,
                       speech_confidence, timeline_of)
 
 CONFIDENCE = 0.9

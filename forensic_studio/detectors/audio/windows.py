@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ...context import AnalysisContext
@@ -54,10 +52,6 @@ def head_outputs(media, ctx: AnalysisContext) -> dict[str, np.ndarray]:
 
 def speech_confidence(media, ceiling: float) -> float:
     return ceiling * min(1.0, media.speech_seconds / FULL_CONFIDENCE_SPEECH_S)
-
-
-def sigmoid(value: float) -> float:
-    return 1.0 / (1.0 + math.exp(-value))
 
 
 def timeline_of(media, probabilities: np.ndarray, label: str) -> list[TimelineEntry]:

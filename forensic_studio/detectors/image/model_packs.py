@@ -29,31 +29,53 @@ class ModelPackDetector:
                    "Absent unless the analyst installed packs.")
 
     def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
-        from ...packs.kinds import loaded_pack
-        from ...packs.store import ModelStore
-
-        packs = [p for p in ModelStore().packs("image") if p.ensemble_weight > 0]
+        packs = active_packs("image")
         if not packs:
             return LayerResult(self.name, 0.5, 0.0, "No image model packs installed", self.version)
         crops = face_crops(media)
-        scores, failures, models = {}, {}, []
-        for pack in packs:
-            ctx.check_cancelled()
-            try:
-                model = loaded_pack(pack, ctx.device)
-                inputs = crops.images if pack.manifest.get("input") == "face" else [media.rgb]
-                probabilities, _ = model.predict(inputs, lambda: ctx.cancelled)
-            except Exception as exc:  # one broken pack must not hide the others
-                failures[pack.id] = f"{type(exc).__name__}: {exc}"
-                continue
-            scores[pack.id] = float(np.max(probabilities))
-            models.append(model.info)
+        scores, failures, models = score_with_packs(packs, crops.images, media.rgb, ctx)
         if not scores:
             return LayerResult(self.name, 0.5, 0.0, f"All {len(packs)} model pack(s) failed", self.version,
                                {"failures": failures}, error="; ".join(failures.values()))
         weights = {p.id: p.ensemble_weight for p in packs if p.id in scores}
-        score = sum(scores[k] * w for k, w in weights.items()) / sum(weights.values())
+        score = weighted_mean(scores, weights)
         ranked = ", ".join(f"{k} {v:.2f}" for k, v in sorted(scores.items(), key=lambda kv: -kv[1]))
         details = {"pack_scores": scores, "ensemble_weights": weights, "faces": len(crops.faces), "failures": failures}
         return LayerResult(self.name, score, PACK_CONFIDENCE, f"Ensemble of {len(scores)} pack(s): {score:.2f} ({ranked})",
-                           self.version, details, models=models)
+                           self.version, details, models=list(models.values()))
+
+
+def active_packs(modality: str) -> list:
+    """Installed packs of ``modality`` that take part in the ensemble (weight above 0)."""
+    from ...packs.store import ModelStore
+
+    return [p for p in ModelStore().packs(modality) if p.ensemble_weight > 0]
+
+
+def score_with_packs(packs: list, face_images: list[np.ndarray], frame: np.ndarray, ctx: AnalysisContext
+                     ) -> tuple[dict[str, float], dict[str, str], dict]:
+    """Each pack on what it was made for (face crops, or the whole frame): its highest P(fake).
+
+    Face packs are skipped when there is no face. Returns (scores, failures, models) keyed by pack id.
+    """
+    from ...packs.kinds import loaded_pack
+
+    scores, failures, models = {}, {}, {}
+    for pack in packs:
+        ctx.check_cancelled()
+        inputs = face_images if pack.manifest.get("input") == "face" else [frame]
+        if not inputs:
+            continue
+        try:
+            model = loaded_pack(pack, ctx.device)
+            probabilities, _ = model.predict(inputs, lambda: ctx.cancelled)
+        except Exception as exc:  # one broken pack must not hide the others
+            failures[pack.id] = f"{type(exc).__name__}: {exc}"
+            continue
+        scores[pack.id] = float(np.max(probabilities))
+        models[pack.id] = model.info
+    return scores, failures, models
+
+
+def weighted_mean(scores: dict[str, float], weights: dict[str, float]) -> float:
+    return sum(scores[k] * w for k, w in weights.items()) / sum(weights.values())
