@@ -86,6 +86,20 @@ def run_video_memory_bench(seconds: float, width: int, height: int, console: Con
             "machine": {"python": platform.python_version(), "cpus": _cpu_count()}}
 
 
+def run_ui_stall_bench(seconds: float, console: Console, face_image: Path | None = None) -> dict:
+    """The window analysing a generated 1080p30 clip; the longest gap between UI event-loop turns."""
+    from .gui.stall import measure_ui_stall
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "stall.mp4"
+        console.print(f"bench: generating a {seconds:.0f} s 1920x1080 clip" + (" with a face" if face_image else ""))
+        _write_bench_clip(path, seconds, 1920, 1080, face_image)
+        console.print("bench: analysing it in the window (offscreen unless DISPLAY is set)")
+        report = measure_ui_stall(path)
+    return report | {"video": {"seconds": seconds, "width": 1920, "height": 1080, "face": str(face_image) if face_image else None},
+                     "machine": {"cpus": _cpu_count()}}
+
+
 def _write_bench_clip(path: Path, seconds: float, width: int, height: int, face_image: Path | None,
                       preset: str = "veryfast") -> None:
     import numpy as np

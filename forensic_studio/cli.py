@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="score only one side of the grouped train/validation split used for training")
 
     bench = commands.add_parser("bench", help="measure analysis speed and memory on generated media")
-    bench.add_argument("--target", choices=("image", "image-model", "audio", "video", "video-memory"), default="image",
+    bench.add_argument("--target", choices=("image", "image-model", "audio", "video", "video-memory", "ui-stall"),
+                       default="image",
                        help="image: whole pipeline on a generated photo; image-model: embedded model crops/s; "
                             "audio: whole pipeline on a generated 60 s recording; video: a generated 60 s 1080p30 "
                             "H.264+AAC clip against ffmpeg's decoding time; video-memory: peak RSS on a 10 min "
@@ -71,12 +72,15 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
+    if _wants_window(argv, parser):
+        return _open_gui(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:
-        return _open_gui(parser)
+        return _open_gui([])
     handlers = {"analyze": _cmd_analyze, "eval": _cmd_eval, "bench": _cmd_bench, "detectors": _cmd_detectors,
                 "models": models_commands.run, "case": case_commands.run, "report": report_commands.run_report,
                 "verify": report_commands.run_verify, "identity": report_commands.run_identity}
@@ -94,10 +98,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _open_gui(parser: argparse.ArgumentParser) -> int:
-    print("The desktop window is not part of this version yet; use a subcommand.\n", file=sys.stderr)
-    parser.print_help(sys.stderr)
-    return EXIT_BAD_INPUT
+def _wants_window(argv: list[str], parser: argparse.ArgumentParser) -> bool:
+    """No arguments, or only paths (``forensic-studio evidence/ clip.mp4``): the desktop window."""
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    return not argv or (not argv[0].startswith("-") and argv[0] not in commands and Path(argv[0]).exists())
+
+
+def _open_gui(paths: list[str]) -> int:
+    try:
+        from .gui.app import run
+    except ImportError as exc:  # PySide6 missing (a headless install): say so, keep the CLI usable
+        print(f"forensic-studio: the desktop window needs PySide6 and pyqtgraph ({exc}); the command-line "
+              "subcommands work without them (forensic-studio --help)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return run(paths)
 
 
 def _context_factory(args):
@@ -176,6 +190,7 @@ def _cmd_bench(args) -> int:
         "image": lambda: bench.run_image_bench(args.megapixels, args.repeats, console),
         "video": lambda: bench.run_video_bench(args.video_seconds or 60.0, 1920, 1080, args.repeats, console, args.face),
         "video-memory": lambda: bench.run_video_memory_bench(args.video_seconds or 600.0, 1280, 720, console),
+        "ui-stall": lambda: bench.run_ui_stall_bench(args.video_seconds or 20.0, console, args.face),
     }
     report = targets[args.target]()
     print(json.dumps(report, indent=None if args.json else 2))

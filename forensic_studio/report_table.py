@@ -29,9 +29,17 @@ def print_results(console: Console, results: list[AnalysisResult]) -> None:
                           f"{contributions.get(layer.name, 0.0):+.2f}", layer.summary)
         console.print(table)
         for layer in result.layers:
-            for region in layer.regions:
+            still = [r for r in layer.regions if r.time is None]
+            for region in still:
                 x, y, w, h = region.box
                 console.print(f"  {layer.name}: {region.label} at x={x} y={y} {w}x{h} px, score {region.score:.2f}")
+            framed = [r for r in layer.regions if r.time is not None]
+            if framed:  # video: one box per face per sampled frame; the JSON has them all
+                tracks = sorted({r.track for r in framed})
+                console.print(f"  {layer.name}: {len(framed)} face box(es) on {len(tracks)} track(s), "
+                              f"{framed[0].time:.1f}-{framed[-1].time:.1f} s")
+        for cut in result.media.get("cuts", []):
+            console.print(f"  cut at {cut['time']:.2f} s")
         for interval in result.intervals:
             console.print(f"  suspicious {interval.start:.1f}-{interval.end:.1f} s, score {interval.score:.2f}"
                           + (f" ({', '.join(interval.labels)})" if interval.labels else ""))
@@ -42,6 +50,11 @@ def print_results(console: Console, results: list[AnalysisResult]) -> None:
 
 
 def _media_line(media: dict) -> str:
+    if "video_codec" in media:
+        audio = media.get("audio") or {}
+        sound = f", audio {audio.get('codec')} {audio.get('sample_rate')} Hz" if audio else ", no audio"
+        seconds = media.get("analysed_seconds", media.get("duration_s"))
+        return f"{media.get('width')}x{media.get('height')} {media.get('video_codec')} {media.get('frame_rate')} fps, {seconds} s{sound}"
     if "width" in media:
         return f"{media.get('width')}x{media.get('height')}"
     if "sample_rate" in media:

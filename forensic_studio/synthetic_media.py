@@ -83,7 +83,9 @@ def write_samples(folder) -> list:
     spliced = folder / "voice_spliced_room_tone.wav"  # two takes with different noise floors, cut at 5 s
     spliced.write_bytes(wav_bytes(np.concatenate([speech_like(5.0, 22_050, seed=3, noise_db=-62),
                                                   speech_like(5.0, 22_050, seed=13, noise_db=-40)]), 22_050))
-    return [generated, edited, original, spliced]
+    clip = folder / "clip_second_source_at_4s.mp4"  # a scene cut to other footage with twice the sensor noise
+    write_video(clip, 8.0, 480, 270, 25, seed=21, second_source_at=4.0)
+    return [generated, edited, original, spliced, clip]
 
 
 # Vowel formants (Hz) of an adult voice: /a/, /i/, /u/, /e/, /o/.

@@ -484,3 +484,97 @@ def _threaded(make_source, cancel: threading.Event) -> Iterator[VideoFrame]:
     finally:
         stop.set()
         worker.join(timeout=5)
+
+
+class FrameReader:
+    """Frames for display (the GUI's frame scrubber): the frame showing at a time, shrunk to ``max_side``.
+
+    Keeps the container open between calls; a request a little ahead of the last frame decodes forward
+    instead of seeking, so playing and stepping cost one frame each. Not thread-safe: one reader per thread.
+    """
+
+    FORWARD_WITHOUT_SEEK_S = 2.0
+
+    def __init__(self, path: Path, max_side: int = 1280):
+        self.path, self.max_side = Path(path), max_side
+        self._animated = None
+        self._container = None
+        self._frames = None
+        self._last: tuple[float, np.ndarray] | None = None
+        self._pending = None  # a frame decoded past the last request: the next one starts with it
+        self._start = 0.0
+
+    def frame_at(self, time: float) -> tuple[float, np.ndarray]:
+        """(frame time, RGB uint8) of the last frame starting at or before ``time``."""
+        if self._animated is None:
+            from PIL import Image
+
+            with open(self.path, "rb") as handle:
+                head = handle.read(16)
+            self._animated = head.startswith(b"GIF8") or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            if self._animated:
+                self._image = Image.open(self.path)
+        if self._animated:
+            return self._animation_frame(time)
+        return self._video_frame(time)
+
+    def _video_frame(self, time: float) -> tuple[float, np.ndarray]:
+        if self._container is None:
+            self._container = _open(self.path)
+            stream = self._container.streams.video[0]
+            stream.thread_type = "AUTO"
+            self._stream = stream
+            self._base = stream.time_base or Fraction(1, 90000)
+            self._start = float(stream.start_time * self._base) if stream.start_time is not None else 0.0
+        last = self._last
+        if last is None or time < last[0] or time - last[0] > self.FORWARD_WITHOUT_SEEK_S:
+            self._container.seek(max(0, int((time + self._start) / self._base)), stream=self._stream, backward=True)
+            self._frames, self._pending = self._container.decode(self._stream), None
+            last = None
+        try:
+            while (frame := self._next_frame()) is not None:
+                frame_time = float(frame.pts * self._base) - self._start if frame.pts is not None else 0.0
+                if last is not None and frame_time > time + 1e-3:
+                    self._pending = frame
+                    break
+                last = (frame_time, frame)
+                if frame_time >= time - 1e-3:
+                    break
+        except Exception:  # damaged tail: show the last good frame
+            pass
+        if last is None:
+            raise CorruptMediaError(f"no frame could be decoded near {time:.2f} s")
+        frame_time, frame = last
+        rgb = self._shrunk(frame)
+        self._last = (frame_time, rgb)
+        return frame_time, rgb
+
+    def _next_frame(self):
+        if self._pending is not None:
+            frame, self._pending = self._pending, None
+            return frame
+        return next(self._frames, None)
+
+    def _shrunk(self, frame) -> np.ndarray:
+        if isinstance(frame, np.ndarray):
+            return frame
+        scale = min(1.0, self.max_side / max(frame.width, frame.height))
+        if scale < 1.0:
+            return frame.to_ndarray(format="rgb24", width=max(2, round(frame.width * scale)) // 2 * 2,
+                                    height=max(2, round(frame.height * scale)) // 2 * 2)
+        return frame.to_ndarray(format="rgb24")
+
+    def _animation_frame(self, time: float) -> tuple[float, np.ndarray]:
+        elapsed, index = 0.0, 0
+        for index in range(getattr(self._image, "n_frames", 1)):
+            self._image.seek(index)
+            duration = float(self._image.info.get("duration") or 100) / 1000.0
+            if elapsed + duration > time:
+                break
+            elapsed += duration
+        return elapsed, np.asarray(self._image.convert("RGB"), dtype=np.uint8)
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None

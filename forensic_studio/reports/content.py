@@ -90,6 +90,41 @@ def from_case(case, analyst: str) -> ReportInput:
     return ReportInput(title=title, analyst=analyst, case=info, evidence=evidence, bookmarks=bookmarks, audit=audit)
 
 
+def metadata_tables(result: AnalysisResult) -> dict[str, dict[str, str]]:
+    """Every non-empty metadata table the layers found (EXIF, XMP, IPTC, text chunks, container and stream
+    tags), plus C2PA, keyed by group name; shared by the report and the window."""
+    import json
+
+    tables: dict[str, dict[str, str]] = {}
+    for layer in result.layers:
+        if layer.error is not None:
+            continue
+        for name, table in (layer.details.get("tables") or {}).items():
+            if table:
+                tables[name] = {str(k): str(v) for k, v in table.items()}
+        c2pa = layer.details.get("c2pa") if isinstance(layer.details.get("c2pa"), dict) else None
+        if layer.name == "c2pa" and layer.details.get("present"):
+            c2pa = layer.details
+        if c2pa:
+            tables["C2PA"] = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v)
+                              for k, v in c2pa.items() if v not in (None, "", [], {})}
+    return tables
+
+
+def key_frames(result: AnalysisResult, limit: int = 6) -> list[float]:
+    """Times worth showing as frames: each face track at its most suspicious, then each suspicious interval."""
+    framed = [region for layer in result.layers for region in layer.regions if region.time is not None]
+    best: dict[int | None, float] = {}
+    for region in sorted(framed, key=lambda r: -r.score):
+        best.setdefault(region.track, region.time)
+    times = list(best.values()) + [(i.start + i.end) / 2 for i in result.intervals]
+    picked: list[float] = []
+    for time in times:
+        if all(abs(time - other) > 0.5 for other in picked):
+            picked.append(time)
+    return sorted(picked[:limit])
+
+
 def manifest(report: ReportInput) -> dict[str, Any]:
     """The machine-readable part the signature covers: enough to re-check evidence and results later."""
     return {

@@ -49,16 +49,36 @@ def evidence_thumbnail(path: Path, regions: list[Region], max_side: int = THUMBN
             thumb = image.convert("RGB")
     except Exception:  # the evidence may be gone, or not a still image
         return None
-    if max(thumb.size) < max_side:  # small images are enlarged so that the box labels stay legible
-        factor = max_side / max(thumb.size)
-        thumb = thumb.resize((round(thumb.width * factor), round(thumb.height * factor)), Image.Resampling.LANCZOS)
+    return boxed(thumb, original[0], list(enumerate(regions, start=1)), max_side)
+
+
+def video_frame(path: Path, time: float, width: int, regions: list[tuple[int, Region]],
+                max_side: int = THUMBNAIL_SIDE) -> Image.Image | None:
+    """The frame of a video showing at ``time``, with the given (number, region) boxes; None if undecodable."""
+    from ..media.video import FrameReader
+
+    reader = FrameReader(path, max_side)
+    try:
+        _, rgb = reader.frame_at(time)
+    except Exception:  # the evidence may be gone or damaged at that point
+        return None
+    finally:
+        reader.close()
+    return boxed(Image.fromarray(rgb), width, regions, max_side)
+
+
+def boxed(picture: Image.Image, original_width: int, regions: list[tuple[int, Region]], max_side: int) -> Image.Image:
+    """A picture scaled for the page, with numbered boxes (red: score >= 0.5, green: below)."""
+    if max(picture.size) < max_side:  # small images are enlarged so that the box labels stay legible
+        factor = max_side / max(picture.size)
+        picture = picture.resize((round(picture.width * factor), round(picture.height * factor)), Image.Resampling.LANCZOS)
     else:
-        thumb.thumbnail((max_side, max_side))
-    scale = thumb.width / original[0]
-    draw = ImageDraw.Draw(thumb)
-    line = max(2, thumb.width // 300)
-    font = ImageFont.truetype(str(resource_path("fonts", "DejaVuSans.ttf")), size=max(12, thumb.width // 45))
-    for number, region in enumerate(regions, start=1):
+        picture.thumbnail((max_side, max_side))
+    scale = picture.width / original_width
+    draw = ImageDraw.Draw(picture)
+    line = max(2, picture.width // 300)
+    font = ImageFont.truetype(str(resource_path("fonts", "DejaVuSans.ttf")), size=max(12, picture.width // 45))
+    for number, region in regions:
         x, y, w, h = (v * scale for v in region.box)
         colour = TOWARD_FAKE if region.score >= 0.5 else TOWARD_AUTHENTIC
         draw.rectangle([x, y, x + w, y + h], outline=colour, width=line)
@@ -67,7 +87,7 @@ def evidence_thumbnail(path: Path, regions: list[Region], max_side: int = THUMBN
         label_y = max(0, y - (bottom - top) - 6)
         draw.rectangle([x, label_y, x + (right - left) + 6, label_y + (bottom - top) + 6], fill=colour)
         draw.text((x + 3, label_y + 3 - (top - y)), label, fill="white", font=font)
-    return thumb
+    return picture
 
 
 def fusion_chart(fusion: FusionResult, width: float, bar_height: float = 13):

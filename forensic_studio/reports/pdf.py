@@ -23,7 +23,7 @@ from reportlab.platypus import (CondPageBreak, Image, KeepTogether, PageBreak, P
 from ..detectors.registry import all_detectors
 from ..results import AnalysisResult
 from . import figures
-from .content import ReportEvidence, ReportInput
+from .content import ReportEvidence, ReportInput, key_frames, metadata_tables
 from .fonts import BOLD, MONO, REGULAR, has_wide_script, markup, register_fonts
 
 PAPER = {"a4": A4, "letter": LETTER}
@@ -292,6 +292,8 @@ class _Layout:
         if thumbnail is not None:
             caption = "Evidence" + (" with located regions (numbered, score)" if regions else "")
             panels.append((thumbnail, caption))
+        if result.evidence.modality == "video":
+            panels += self._key_frames(item, result)
         for layer in result.layers:
             for key, heat in layer.maps.items():
                 panels.append((figures.heat_map_image(heat), f"{layer.name}: {heat.label or key}"))
@@ -306,6 +308,19 @@ class _Layout:
                                   ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
         return [Paragraph("Figures", self.s.h2), grid]
 
+    def _key_frames(self, item: ReportEvidence, result: AnalysisResult) -> list:
+        """Frames at the most suspicious face of each track and in each suspicious interval, boxes numbered
+        as in the table of tracks."""
+        numbered = _numbered_tracks(result)
+        width = int(result.media.get("width") or 1)
+        panels = []
+        for time in key_frames(result):
+            near = [(numbered[(name, r.track)], r) for name, r in _framed_regions(result) if abs(r.time - time) <= 0.25]
+            frame = figures.video_frame(Path(item.path), time, width, near)
+            if frame is not None:
+                panels.append((frame, f"Frame at {time:.2f} s" + (" (boxes numbered by face track)" if near else "")))
+        return panels
+
     def _figure_cell(self, image, caption: str, width: float) -> list:
         max_height = 55 * mm
         scale = min(width / image.width, max_height / image.height)
@@ -313,17 +328,22 @@ class _Layout:
                 self.p(caption, self.s.caption)]
 
     def _regions(self, result: AnalysisResult) -> list:
-        regions = [(layer.name, region) for layer in result.layers for region in layer.regions]
-        if not regions:
+        """Still images: one row per region. Video: one row per layer and face track (the JSON has every box)."""
+        still = [(layer.name, region) for layer in result.layers for region in layer.regions if region.time is None]
+        tracks = _track_rows(result)
+        if not still and not tracks:
             return []
-        rows = [["#", "Layer", "Region", "Box (x, y, w, h)", "Score", "Time / track"]]
-        for number, (layer, region) in enumerate(regions, start=1):
-            when = "" if region.time is None else f"{region.time:.2f} s"
-            if region.track is not None:
-                when += f" track {region.track}"
-            rows.append([str(number), layer, region.label, ", ".join(str(int(v)) for v in region.box),
-                         f"{region.score:.3f}", when or "—"])
-        return [Paragraph("Located regions", self.s.h2), self.table(rows, [0.05, 0.15, 0.2, 0.3, 0.1, 0.2])]
+        out = []
+        if still:
+            rows = [["#", "Layer", "Region", "Box (x, y, w, h)", "Score"]]
+            for number, (layer, region) in enumerate(still, start=1):
+                rows.append([str(number), layer, region.label, ", ".join(str(int(v)) for v in region.box),
+                             f"{region.score:.3f}"])
+            out += [Paragraph("Located regions", self.s.h2), self.table(rows, [0.06, 0.18, 0.26, 0.35, 0.15])]
+        if tracks:
+            rows = [["#", "Layer", "Face track", "Seen (s)", "Boxes", "Mean score", "Highest"]] + tracks
+            out += [Paragraph("Face tracks", self.s.h2), self.table(rows, [0.06, 0.18, 0.14, 0.22, 0.1, 0.15, 0.15])]
+        return out
 
     def _timeline(self, result: AnalysisResult) -> list:
         entries = result.timeline or next((layer.timeline for layer in result.layers if layer.timeline), [])
@@ -332,6 +352,10 @@ class _Layout:
         threshold = result.fusion.thresholds.get("fake_above", 0.5) if result.fusion else 0.5
         suspicious = [e for e in entries if e.score >= threshold]
         out = [Paragraph("Timeline", self.s.h2), figures.timeline_chart(entries, self.width, threshold)]
+        cuts = result.media.get("cuts") or []
+        if cuts:
+            out.append(self.p("Shot cuts at " + ", ".join(f"{cut['time']:.2f} s" for cut in cuts) + "; no interval "
+                              "spans a cut.", self.s.caption))
         if suspicious:
             rows = [["Start (s)", "End (s)", "Score", "What fired"]]
             rows += [[f"{e.start:.2f}", f"{e.end:.2f}", f"{e.score:.3f}", ", ".join(e.labels) or "—"] for e in suspicious]
@@ -342,15 +366,11 @@ class _Layout:
 
     def _metadata(self, result: AnalysisResult) -> list:
         rows = [["Group", "Field", "Value"]]
-        metadata = result.layer("metadata")
-        for group, table in (metadata.details.get("tables", {}) if metadata else {}).items():
+        for group, table in metadata_tables(result).items():
             rows += [[group, key, value] for key, value in table.items()]
-        c2pa = result.layer("c2pa")
-        if c2pa and c2pa.details.get("present"):
-            rows += [["C2PA", key, value] for key, value in c2pa.details.items() if value not in (None, "", [], {})]
         if len(rows) == 1:
-            return [Paragraph("Metadata", self.s.h2), self.p("No EXIF, XMP, IPTC, text-chunk or C2PA metadata found.",
-                                                            self.s.small)]
+            return [Paragraph("Metadata", self.s.h2), self.p("No EXIF, XMP, IPTC, text-chunk, container or C2PA "
+                                                            "metadata found.", self.s.small)]
         return [Paragraph("Metadata", self.s.h2), self.table(rows, [0.12, 0.3, 0.58]),
                 self.p(f"Values longer than {METADATA_VALUE_LIMIT} characters are shortened here; the full values are "
                        "in the result JSON embedded in this PDF.", self.s.caption)]
@@ -408,6 +428,28 @@ class _Layout:
         else:
             text = "This report is NOT digitally signed; its integrity cannot be demonstrated."
         return [Paragraph("9. Signature", self.s.h1), self.p(text)]
+
+
+def _framed_regions(result: AnalysisResult) -> list[tuple[str, object]]:
+    return [(layer.name, region) for layer in result.layers for region in layer.regions if region.time is not None]
+
+
+def _numbered_tracks(result: AnalysisResult) -> dict[tuple[str, int | None], int]:
+    keys = sorted({(name, region.track) for name, region in _framed_regions(result)}, key=lambda k: (k[0], k[1] or 0))
+    return {key: number for number, key in enumerate(keys, start=1)}
+
+
+def _track_rows(result: AnalysisResult) -> list[list[str]]:
+    by_track: dict[tuple[str, int | None], list] = {}
+    for name, region in _framed_regions(result):
+        by_track.setdefault((name, region.track), []).append(region)
+    rows = []
+    for (name, track), number in _numbered_tracks(result).items():
+        items = by_track[(name, track)]
+        scores = [r.score for r in items]
+        rows.append([str(number), name, str(track), f"{items[0].time:.1f}–{items[-1].time:.1f}", str(len(items)),
+                     f"{sum(scores) / len(scores):.3f}", f"{max(scores):.3f}"])
+    return rows
 
 
 def _verdict_text(item: ReportEvidence) -> str:
