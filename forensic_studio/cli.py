@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=("fast", "full"), default="full")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--video-sampling", choices=("auto", "interval", "keyframes", "all"), default="auto",
+                        help="video frames for the models: auto (full: interval, fast: keyframes), N per 2 s "
+                             "interval, keyframes only, or every frame")
+    parser.add_argument("--frames-per-interval", type=float, default=5.0, metavar="N",
+                        help="interval sampling: frames per 2 s (below 1: sparser, reached by seeking)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +122,10 @@ def _open_gui(paths: list[str]) -> int:
 def _context_factory(args):
     from .context import AnalysisContext, Settings, resolve_device
 
-    settings = Settings(mode=args.mode, device=args.device)
+    if args.frames_per_interval <= 0:
+        raise ValueError("--frames-per-interval must be above 0")
+    settings = Settings(mode=args.mode, device=args.device, video_sampling=args.video_sampling,
+                        frames_per_interval=args.frames_per_interval)
     device = resolve_device(args.device)
     return lambda: AnalysisContext(settings=settings, device=device)
 

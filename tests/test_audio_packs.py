@@ -53,3 +53,47 @@ def test_imported_aasist_scores_bona_fide_below_both_spoofs():
         bona_fide, spoof = model.predict(real)[0], model.predict(spoofs)[0]
         assert bona_fide.max() < spoof.min(), (pack.id, bona_fide, spoof)
         assert bona_fide.max() < 0.1 and spoof.min() > 0.9
+
+
+@pytest.fixture(scope="module")
+def tiny_wav2vec2(tmp_path_factory):
+    """A wav2vec2 audio classifier small enough to create here, saved as a Hugging Face checkpoint folder."""
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("hf-audio") / "tiny-voice-spoof"
+    config = transformers.Wav2Vec2Config(
+        hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+        conv_dim=(16, 16, 16, 16, 16, 16, 16), num_feat_extract_layers=7, num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2, classifier_proj_size=8, use_weighted_layer_sum=False,
+        num_labels=2, id2label={0: "bonafide", 1: "spoof"}, label2id={"bonafide": 0, "spoof": 1})
+    transformers.Wav2Vec2ForSequenceClassification(config).save_pretrained(folder, safe_serialization=True)
+    transformers.Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16_000, do_normalize=True).save_pretrained(folder)
+    return folder
+
+
+def test_a_hugging_face_audio_classifier_imports_and_scores_speech_windows(tiny_wav2vec2, tmp_path):
+    from conftest import analyze
+    from forensic_studio.synthetic_media import speech_like, wav_bytes
+
+    (pack,) = import_pack(tiny_wav2vec2, ModelStore())
+    assert (pack.kind, pack.modality, pack.manifest["fake_labels"]) == ("hf-audio-classification", "audio", ["spoof"])
+    assert ModelStore().verify(pack) == []
+    voice = tmp_path / "voice.wav"
+    voice.write_bytes(wav_bytes(speech_like(9.0, 16_000, seed=4, noise_db=-55), 16_000))
+    result = analyze(voice)
+    layer = result.layer("audio_packs")
+    assert layer.error is None and layer.confidence > 0, layer.summary
+    assert pack.id in layer.details["pack_scores"] and layer.timeline
+    assert any(model.id == pack.id for model in result.models)
+
+
+def test_an_audio_checkpoint_with_unreadable_labels_is_refused(tiny_wav2vec2, tmp_path):
+    import shutil
+
+    folder = tmp_path / "odd-labels"
+    shutil.copytree(tiny_wav2vec2, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["id2label"] = {"0": "LABEL_0", "1": "LABEL_1"}
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(PackError, match="fake-labels"):
+        import_pack(folder, ModelStore())

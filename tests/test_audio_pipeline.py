@@ -181,3 +181,15 @@ def test_aasist_pack_layer_ranks_bona_fide_below_spoofs():
     assert all(layer.confidence > 0 and set(layer.details["pack_scores"]) == {"aasist", "aasist-l"}
                for layer in real + spoofs)
     assert max(layer.score for layer in real) < min(layer.score for layer in spoofs)
+
+
+def test_band_levels_are_the_same_a_minute_at_a_time():
+    """The splice layer transforms long recordings in blocks (flat memory); the frames must not change."""
+    import librosa
+
+    from forensic_studio.detectors.audio.splice import band_levels
+
+    signal = np.random.default_rng(0).normal(0, 0.1, 16_000 * 61 + 37).astype(np.float32)
+    power = np.abs(librosa.stft(signal, n_fft=512, hop_length=160, win_length=400)) ** 2
+    whole = 10 * np.log10(np.array([band.mean(0) for band in np.array_split(power[1:], 8)]) + 1e-14)
+    assert np.array_equal(band_levels(signal), whole)

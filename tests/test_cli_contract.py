@@ -141,3 +141,20 @@ def test_large_file_is_streamed_not_loaded_twice(write, tmp_path):
     assert ok and size > 200 * 2**20
     growth = (peak_kib - baseline_kib) * 1024
     assert growth < 100 * 2**20, f"peak RSS grew by {growth / 2**20:.0f} MiB for a 200 MiB file"
+
+
+def test_video_sampling_options_reach_the_result(tmp_path):
+    from forensic_studio.synthetic_media import write_video
+
+    clip = tmp_path / "clip.mp4"
+    write_video(clip, 2.0, 160, 120, 25, audio_rate=None)
+    completed = subprocess.run([sys.executable, "-m", "forensic_studio", "analyze", str(clip), "--json",
+                                "--video-sampling", "interval", "--frames-per-interval", "2"],
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    record = json.loads(completed.stdout)
+    assert record["modality"] == "video" and record["settings"]["frames_per_interval"] == 2.0
+    assert record["media"]["decode"]["sampled_frames"] == 2
+    bad = subprocess.run([sys.executable, "-m", "forensic_studio", "analyze", str(clip), "--frames-per-interval", "0"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "frames-per-interval" in bad.stderr

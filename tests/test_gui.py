@@ -35,10 +35,14 @@ def window(qtbot, tmp_path):
     win.close()
 
 
-def finished_results(qtbot, window, count: int, timeout: int = ANALYSIS_TIMEOUT_MS) -> list:
-    """Wait until ``count`` jobs finished; their results in completion order."""
+def analyse(qtbot, window, paths: list, count: int = 1, timeout: int = ANALYSIS_TIMEOUT_MS) -> list:
+    """Queue ``paths`` and wait until ``count`` jobs finished; their results in completion order.
+
+    The listener is connected before the files are queued: a broken file can finish in a millisecond.
+    """
     done: list = []
     window.worker.finished.connect(lambda job_id, result: done.append(result))
+    window.add_paths([str(p) for p in paths])
     qtbot.waitUntil(lambda: len(done) >= count, timeout=timeout)
     return done
 
@@ -62,8 +66,7 @@ def test_the_window_is_titled_and_starts_empty(window):
 
 
 def test_an_image_fills_the_image_fusion_and_metadata_viewers(qtbot, window, camera_photo):
-    window.add_paths([str(camera_photo)])
-    (result,) = finished_results(qtbot, window, 1)
+    (result,) = analyse(qtbot, window, [camera_photo])
     assert result.error is None
     qtbot.waitUntil(lambda: "Image" in tabs(window), timeout=5000)
     shown = tabs(window)
@@ -88,8 +91,7 @@ def test_an_image_fills_the_image_fusion_and_metadata_viewers(qtbot, window, cam
 def test_audio_fills_the_waveform_spectrogram_and_timeline(qtbot, window, tmp_path):
     path = tmp_path / "voice.wav"
     path.write_bytes(wav_bytes(speech_like(8.0, 22_050, seed=3, noise_db=-55), 22_050))
-    window.add_paths([str(path)])
-    (result,) = finished_results(qtbot, window, 1)
+    (result,) = analyse(qtbot, window, [path])
     assert result.error is None and result.timeline
     qtbot.waitUntil(lambda: "Audio" in tabs(window), timeout=5000)
     audio = tabs(window)["Audio"]
@@ -98,13 +100,15 @@ def test_audio_fills_the_waveform_spectrogram_and_timeline(qtbot, window, tmp_pa
     assert audio.timeline.fused is not None
     audio.seek(3.0)
     assert abs(audio.cursors[0].value() - 3.0) < 1e-6
+    audio.toggle_play()  # QtMultimedia offscreen may have no audio device: it must say so, not crash
+    audio.toggle_play()
+    audio.shutdown()
 
 
 def test_video_fills_the_frame_scrubber_and_timeline(qtbot, window, tmp_path):
     path = tmp_path / "clip.mp4"
     write_video(path, 5.0, 320, 240, 25, seed=6)
-    window.add_paths([str(path)])
-    (result,) = finished_results(qtbot, window, 1)
+    (result,) = analyse(qtbot, window, [path])
     assert result.error is None, result.error
     qtbot.waitUntil(lambda: "Video" in tabs(window), timeout=5000)
     shown = tabs(window)
@@ -140,6 +144,8 @@ def test_dropping_a_folder_queues_its_media(qtbot, window, tmp_path):
     (folder / "a.jpg").write_bytes(jpeg_bytes(photo_like(64, 64, seed=1), 90))
     (folder / "sub" / "b.png").write_bytes(jpeg_bytes(photo_like(64, 64, seed=2), 90))  # a JPEG named .png
     (folder / "notes.txt").write_text("not media")
+    done: list = []
+    window.worker.finished.connect(lambda job_id, result: done.append(result))
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder))])
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
@@ -148,14 +154,13 @@ def test_dropping_a_folder_queues_its_media(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.jobs.rowCount() == 2, timeout=10_000)
     names = sorted(window.jobs.item(row, 0).text() for row in range(2))
     assert names == ["a.jpg", "b.png"]
-    finished_results(qtbot, window, 2)
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=ANALYSIS_TIMEOUT_MS)
 
 
 def test_bad_files_are_reported_in_the_job_row_without_dialogs(qtbot, window, tmp_path):
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 40)
-    window.add_paths([str(broken)])
-    (result,) = finished_results(qtbot, window, 1)
+    (result,) = analyse(qtbot, window, [broken])
     assert result.error is not None
     outcome = window.jobs.item(0, 3).text()
     assert result.error.code in outcome
@@ -173,8 +178,7 @@ def test_a_case_records_runs_and_bookmarks(qtbot, window, tmp_path, camera_photo
     assert "GUI case" in window.windowTitle()
     recorded = []
     window.worker.recorded.connect(lambda *args: recorded.append(args))
-    window.add_paths([str(camera_photo)])
-    finished_results(qtbot, window, 1)
+    analyse(qtbot, window, [camera_photo])
     qtbot.waitUntil(lambda: bool(recorded), timeout=10_000)
     window.show_result(1)
     monkeypatch.setattr(dialogs.BookmarkDialog, "exec", lambda self: dialogs.BookmarkDialog.DialogCode.Accepted)
@@ -190,8 +194,7 @@ def test_a_case_records_runs_and_bookmarks(qtbot, window, tmp_path, camera_photo
 def test_an_unsigned_report_from_the_session(qtbot, window, tmp_path, camera_photo, monkeypatch):
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    window.add_paths([str(camera_photo)])
-    finished_results(qtbot, window, 1)
+    analyse(qtbot, window, [camera_photo])
     out = tmp_path / "session-report.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PDF (*.pdf)"))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
@@ -201,8 +204,7 @@ def test_an_unsigned_report_from_the_session(qtbot, window, tmp_path, camera_pho
 
 
 def test_the_dark_theme_rebuilds_the_viewers(qtbot, window, camera_photo):
-    window.add_paths([str(camera_photo)])
-    finished_results(qtbot, window, 1)
+    analyse(qtbot, window, [camera_photo])
     qtbot.waitUntil(lambda: "Fusion" in tabs(window), timeout=5000)
     window.toggle_theme()
     assert window.theme == "dark" and "Fusion" in tabs(window)

@@ -213,3 +213,30 @@ def test_imported_pkcs12_signs_and_jsonl_results_make_a_report(identity, camera_
     made = run_cli("report", results, "-o", out)
     assert made.returncode == 0, made.stderr
     assert run_cli("verify", out, "--trust", exported).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_a_video_report_has_frames_tracks_cuts_and_container_tags(tmp_path):
+    from forensic_studio.synthetic_media import write_video
+
+    clip = tmp_path / "spliced.mp4"
+    write_video(clip, 6.0, 320, 180, 25, seed=3, second_source_at=3.0)
+    result = analyze(clip)
+    assert result.error is None
+    pdf = tmp_path / "video.pdf"
+    pdf.write_bytes(render_pdf(from_results([result], "Ana Analyst")))
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert re.search(r"Shot cuts at 3\.\d\d s", text)  # the splice at 3 s, to the nearest looked-at frame
+    assert "encoder in bitstream" in text and "x264" in text
+    assert "video_container" in text and "lip_sync" in text
+
+
+def test_key_frames_pick_each_track_at_its_worst_and_each_interval():
+    from forensic_studio.reports.content import key_frames
+    from forensic_studio.results import EvidenceInfo, LayerResult, Region
+
+    regions = [Region((0, 0, 10, 10), score, time=time, track=track)
+               for time, track, score in ((0.0, 1, 0.2), (1.0, 1, 0.9), (2.0, 2, 0.4), (2.1, 2, 0.3))]
+    result = AnalysisResult(EvidenceInfo("clip.mp4"), layers=[LayerResult("video_faces", 0.9, 1.0, "", regions=regions)],
+                            intervals=[TimelineEntry(6.0, 8.0, 0.9, [])])
+    assert key_frames(result) == [1.0, 2.0, 7.0]

@@ -10,7 +10,7 @@ import torch
 from safetensors.torch import load_file
 
 from .aasist import Aasist, AasistConfig, fit_length
-from .image_models import ScoringModel, verified_weights
+from .image_models import ScoringModel, load_hf_classifier, verified_weights
 from .runtime import BatchedModel
 
 
@@ -30,6 +30,18 @@ def load_aasist(folder: Path, device: str, manifest: dict) -> ScoringModel:
 
 def _waveform_batch(waveforms: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack([fit_length(np.asarray(w, dtype=np.float32)) for w in waveforms]))
+
+
+def load_hf_audio_classifier(folder: Path, device: str, manifest: dict) -> ScoringModel:
+    """A transformers audio-classification checkpoint (wav2vec2-style) from a local folder, safetensors only."""
+    from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
+
+    def batch(extractor):
+        # The windows are 16 kHz already; the extractor applies the checkpoint's own normalisation.
+        return lambda waveforms: extractor([np.asarray(w, dtype=np.float32) for w in waveforms], sampling_rate=16_000,
+                                           return_tensors="pt", padding=True)["input_values"]
+
+    return load_hf_classifier(folder, device, manifest, AutoFeatureExtractor, AutoModelForAudioClassification, batch)
 
 
 def read_published_config(conf: Path) -> dict:

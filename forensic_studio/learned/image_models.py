@@ -82,24 +82,36 @@ def load_hf_image_classifier(folder: Path, device: str, manifest: dict) -> Scori
     """A transformers image-classification checkpoint from a local folder (safetensors only)."""
     from transformers import AutoImageProcessor, AutoModelForImageClassification
 
+    def batch(processor) -> Callable:
+        return lambda crops: processor(images=list(crops), return_tensors="pt")["pixel_values"]
+
+    return load_hf_classifier(folder, device, manifest, AutoImageProcessor, AutoModelForImageClassification, batch)
+
+
+def load_hf_classifier(folder: Path, device: str, manifest: dict, processor_class, model_class,
+                       batch: Callable) -> ScoringModel:
+    """Any transformers classification checkpoint: weights verified, loaded offline from safetensors only,
+    scored as the log-odds of the pack's fake labels. ``batch(processor)`` turns inputs into a tensor."""
     weights = manifest["weights"]
     verified_weights(folder, weights, manifest["files"][weights])
-    processor = AutoImageProcessor.from_pretrained(str(folder), local_files_only=True)
-    module = AutoModelForImageClassification.from_pretrained(str(folder), local_files_only=True, use_safetensors=True)
-    fake_ids = [int(i) for i, label in module.config.id2label.items() if label in set(manifest["fake_labels"])]
+    processor = processor_class.from_pretrained(str(folder), local_files_only=True)
+    module = model_class.from_pretrained(str(folder), local_files_only=True, use_safetensors=True)
+    runner = BatchedModel(module, device, batch(processor), fake_label_log_odds(module.config.id2label,
+                                                                                manifest["fake_labels"]))
+    return ScoringModel(manifest["id"], manifest.get("version", "1"), manifest["files"][weights], runner)
 
-    def to_tensor(crops: list[np.ndarray]) -> torch.Tensor:
-        return processor(images=list(crops), return_tensors="pt")["pixel_values"]
+
+def fake_label_log_odds(id2label: dict, fake_labels: list[str]) -> Callable:
+    """A classifier's output -> the log-odds of "any fake label" against the rest, from its softmax."""
+    fake_ids = [int(i) for i, label in id2label.items() if label in set(fake_labels)]
 
     def to_logit(out) -> tuple[torch.Tensor, dict]:
-        # Log-odds of "any fake label" against the rest, from the softmax.
         log_probs = torch.log_softmax(out.logits.float(), dim=-1)
         fake = torch.logsumexp(log_probs[:, fake_ids], dim=-1)
         real = torch.log1p(-fake.exp().clamp(max=1 - 1e-7))
         return fake - real, {}
 
-    runner = BatchedModel(module, device, to_tensor, to_logit)
-    return ScoringModel(manifest["id"], manifest.get("version", "1"), manifest["files"][weights], runner)
+    return to_logit
 
 
 _LOADED: dict[tuple[str, str], ScoringModel] = {}

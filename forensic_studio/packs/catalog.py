@@ -25,16 +25,18 @@ class CatalogEntry:
     modality: str = "image"
 
 
-def _hf(repo: str, fake_labels: tuple[str, ...], weight: float, input_: str = "image") -> CatalogEntry:
+def _hf(repo: str, fake_labels: tuple[str, ...], weight: float, input_: str = "image",
+        modality: str = "image") -> CatalogEntry:
     return CatalogEntry(
         id=repo.lower().replace("/", "--"),
-        kind="hf-image-classification",
+        kind=f"hf-{modality}-classification",
         title=repo,
         origin=f"https://huggingface.co/{repo}/resolve/main/",
         files={"config.json": None, "preprocessor_config.json": None, "model.safetensors": None},
         fake_labels=fake_labels,
         ensemble_weight=weight,
         input=input_,
+        modality=modality,
     )
 
 
@@ -61,6 +63,10 @@ CATALOG: dict[str, CatalogEntry] = {entry.id: entry for entry in (
     _hf("prithivMLmods/AI-vs-Deepfake-vs-Real", ("Artificial", "Deepfake"), 0.35),
     _hf("prithivMLmods/Deep-Fake-Detector-Model", ("Fake",), 0.20, "face"),
     _hf("dima806/deepfake_vs_real_image_detection", ("Fake",), 0.20, "face"),
+    # wav2vec2 audio classifiers; their label names as their model cards give them (import checks them
+    # against the checkpoint's id2label and refuses a mismatch).
+    _hf("MelodyMachine/Deepfake-audio-detection-V2", ("fake",), 0.5, "waveform", "audio"),
+    _hf("mo-thecreator/Deepfake-audio-detection", ("fake",), 0.5, "waveform", "audio"),
     _mesonet("meso4", "DF", "Meso4_DF.h5", "036ed30d04ffd9c7506f825b97c86aa64915f5818931da96817b169aad790af5"),
     _mesonet("meso4", "F2F", "Meso4_F2F.h5", "bcfda015d217b9f8d6557693edbdf9f4e79cfd22672541968dd0e2954462b5d7"),
     _mesonet("mesoinception4", "DF", "MesoInception_DF.h5", "234586d40058e76ef8b6f27ca4b63c06e31c2a5a69c0d8ba6f30b1468ab7bafa"),

@@ -76,17 +76,29 @@ def resolve_fake_labels(id2label: dict, requested: list[str] | tuple[str, ...] |
     return fake
 
 
-class HuggingFaceImageImporter:
-    kind = "hf-image-classification"
+class HuggingFaceImporter:
+    """A transformers checkpoint folder (safetensors only) for image or audio classification."""
+
     FILES = ("config.json", "preprocessor_config.json", "model.safetensors")
     OPTIONAL = ("README.md", "LICENSE")
+
+    def __init__(self, modality: str, architecture_suffixes: tuple[str, ...], default_input: str):
+        self.modality, self.suffixes, self.default_input = modality, architecture_suffixes, default_input
+        self.kind = f"hf-{modality}-classification"
 
     def recognises(self, folder: Path) -> bool:
         config = folder / "config.json"
         if not config.is_file():
             return False
         architectures = _read_json(config).get("architectures") or []
-        return any(a.endswith("ForImageClassification") for a in architectures)
+        if not any(a.endswith(self.suffixes) for a in architectures):
+            return False
+        if self.modality != "audio":
+            return True
+        # wav2vec2, HuBERT and WavLM classifiers are "...ForSequenceClassification", like text models:
+        # what makes them audio is a feature extractor that takes a sampling rate.
+        preprocessor = folder / "preprocessor_config.json"
+        return preprocessor.is_file() and "sampling_rate" in _read_json(preprocessor)
 
     def stage(self, folder: Path, store: ModelStore, options: ImportOptions) -> list[StagedPack]:
         missing = [name for name in self.FILES if not (folder / name).is_file()]
@@ -102,14 +114,16 @@ class HuggingFaceImageImporter:
         for name in names:
             shutil.copy2(folder / name, staged / name)
         manifest = {
-            "id": pack_id, "kind": self.kind, "modality": "image", "title": known.title if known else folder.name,
+            "id": pack_id, "kind": self.kind, "modality": self.modality, "title": known.title if known else folder.name,
             "version": config.get("_name_or_path", "") or "1", "weights": "model.safetensors",
             "architecture": (config.get("architectures") or ["?"])[0], "labels": list(config.get("id2label", {}).values()),
             "fake_labels": fake_labels,
             "ensemble_weight": options.ensemble_weight if options.ensemble_weight is not None else (known.ensemble_weight if known else 1.0),
-            "input": options.input or (known.input if known else "image"),
+            "input": options.input or (known.input if known else self.default_input),
             "source": options.source or str(folder), "imported_at": _now(),
         }
+        if self.modality == "audio":
+            manifest["sample_rate"] = 16000
         return [StagedPack(staged, manifest)]
 
     @staticmethod
@@ -210,7 +224,10 @@ class AasistImporter:
         return staged_packs
 
 
-IMPORTERS: list[Importer] = [HuggingFaceImageImporter(), MesoNetImporter(), AasistImporter()]
+IMPORTERS: list[Importer] = [HuggingFaceImporter("image", ("ForImageClassification",), "image"),
+                             HuggingFaceImporter("audio", ("ForAudioClassification", "ForSequenceClassification"),
+                                                 "waveform"),
+                             MesoNetImporter(), AasistImporter()]
 
 
 def import_pack(source: Path, store: ModelStore, options: ImportOptions | None = None) -> list[Pack]:
@@ -229,8 +246,8 @@ def import_pack(source: Path, store: ModelStore, options: ImportOptions | None =
         importer = next((i for i in IMPORTERS if i.recognises(folder)), None)
         if importer is None:
             refuse_pickles(folder)  # say "pickle" rather than "unrecognised" when that is the reason
-            raise PackError(f"{source.name}: not a recognised pack (expected a Hugging Face image-classification "
-                            "checkpoint folder, MesoNet .h5 weights or AASIST .pth with its .conf)")
+            raise PackError(f"{source.name}: not a recognised pack (expected a Hugging Face image- or audio-"
+                            "classification checkpoint folder, MesoNet .h5 weights or AASIST .pth with its .conf)")
         staged = importer.stage(folder, store, options)
         try:
             return [store.install(item.folder, item.manifest, replace=options.replace) for item in staged]

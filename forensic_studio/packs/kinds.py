@@ -19,6 +19,12 @@ def _mesonet(pack: Pack, device: str):
     return load_mesonet(pack.folder, device, pack.manifest)
 
 
+def _hf_audio(pack: Pack, device: str):
+    from ..learned.audio_models import load_hf_audio_classifier
+
+    return load_hf_audio_classifier(pack.folder, device, pack.manifest)
+
+
 def _aasist(pack: Pack, device: str):
     from ..learned.audio_models import load_aasist
 
@@ -29,6 +35,7 @@ LOADERS: dict[str, Callable[[Pack, str], object]] = {
     "hf-image-classification": _hf_image,
     "mesonet": _mesonet,
     "aasist": _aasist,
+    "hf-audio-classification": _hf_audio,
 }
 
 
@@ -45,3 +52,36 @@ def loaded_pack(pack: Pack, device: str):
 
     key = (f"{pack.folder}:{pack.manifest['files'].get(pack.manifest.get('weights', ''), '')}", device)
     return cached(key, lambda: load_pack(pack, device))
+
+
+def active_packs(modality: str) -> list[Pack]:
+    """Installed packs of ``modality`` that take part in the ensemble (weight above 0)."""
+    from .store import ModelStore
+
+    return [p for p in ModelStore().packs(modality) if p.ensemble_weight > 0]
+
+
+def run_packs(packs: list[Pack], inputs_for: Callable[[Pack], list | None], ctx) -> tuple[dict, dict[str, str], dict]:
+    """Each pack on the inputs ``inputs_for(pack)`` gives it (None or [] skips the pack).
+
+    Returns ({pack id: probabilities array}, {pack id: failure}, {pack id: ModelInfo}); a pack that
+    fails to load or run is reported, never allowed to hide the others.
+    """
+    import numpy as np
+
+    outputs, failures, models = {}, {}, {}
+    for pack in packs:
+        ctx.check_cancelled()
+        inputs = inputs_for(pack)
+        if not inputs:
+            continue
+        try:
+            model = loaded_pack(pack, ctx.device)
+            probabilities, _ = model.predict(inputs, lambda: ctx.cancelled)
+        except Exception as exc:  # one broken pack must not hide the others
+            failures[pack.id] = f"{type(exc).__name__}: {exc}"
+            continue
+        outputs[pack.id] = np.asarray(probabilities, np.float64)
+        models[pack.id] = model.info
+    return outputs, failures, models
+

@@ -347,15 +347,14 @@ class _Layout:
 
     def _timeline(self, result: AnalysisResult) -> list:
         entries = result.timeline or next((layer.timeline for layer in result.layers if layer.timeline), [])
+        cuts = result.media.get("cuts") or []
+        cut_note = [self.p("Shot cuts at " + ", ".join(f"{cut['time']:.2f} s" for cut in cuts) + "; no analysis "
+                           "interval spans a cut.", self.s.caption)] if cuts else []
         if not entries or max(e.end for e in entries) <= 0:
-            return []
+            return [Paragraph("Timeline", self.s.h2)] + cut_note if cut_note else []
         threshold = result.fusion.thresholds.get("fake_above", 0.5) if result.fusion else 0.5
         suspicious = [e for e in entries if e.score >= threshold]
-        out = [Paragraph("Timeline", self.s.h2), figures.timeline_chart(entries, self.width, threshold)]
-        cuts = result.media.get("cuts") or []
-        if cuts:
-            out.append(self.p("Shot cuts at " + ", ".join(f"{cut['time']:.2f} s" for cut in cuts) + "; no interval "
-                              "spans a cut.", self.s.caption))
+        out = [Paragraph("Timeline", self.s.h2), figures.timeline_chart(entries, self.width, threshold)] + cut_note
         if suspicious:
             rows = [["Start (s)", "End (s)", "Score", "What fired"]]
             rows += [[f"{e.start:.2f}", f"{e.end:.2f}", f"{e.score:.3f}", ", ".join(e.labels) or "—"] for e in suspicious]

@@ -98,13 +98,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("results", nargs="+", type=Path, help="JSON Lines from 'forensic-studio analyze --json'")
     parser.add_argument("--profile", default="metadata_absent")
     parser.add_argument("--pull", type=float, default=0.01, help="L2 pull towards the current weights")
+    parser.add_argument("--towards", type=json.loads, default=None, metavar="JSON",
+                        help='weights to pull towards instead of the profile\'s current ones, e.g. the hand-set '
+                             'ones the current weights were fitted from: \'{"video_faces": 2.0}\'')
     parser.add_argument("--cv-groups", type=Path, metavar="MANIFEST.csv",
                         help="also report leave-one-group-out AUC (groups from the manifest's pair_id / repo)")
     args = parser.parse_args(argv)
 
     profile = next(p for p in PROFILES + AUDIO_PROFILES + VIDEO_PROFILES if p.name == args.profile)
     names, features, labels, files = read_examples(args.results, args.profile)
-    prior = np.array([profile.weights.get(n, profile.default_weight) for n in names])
+    start = profile.weights | (args.towards or {})
+    prior = np.array([start.get(n, profile.default_weight) for n in names])
     bias = profile.prior_log_odds
     weights = fit(features, labels, prior, bias, args.pull)
     print(f"{len(labels)} files ({int(labels.sum())} fake) with profile {args.profile}")

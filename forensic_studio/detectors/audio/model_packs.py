@@ -26,26 +26,15 @@ class AudioModelPackDetector:
                    "packs.")
 
     def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
-        from ...packs.kinds import loaded_pack
-        from ...packs.store import ModelStore
+        from ...packs.kinds import active_packs, run_packs
 
-        packs = [p for p in ModelStore().packs("audio") if p.ensemble_weight > 0]
+        packs = active_packs("audio")
         windows = scored_windows(media)
         if not packs or not windows:
             reason = "No audio model packs installed" if not packs else "No speech windows to score"
             return LayerResult(self.name, 0.5, 0.0, reason, self.version)
         clips = [w.samples(media.signal) for w in windows]
-        per_pack, failures, models = {}, {}, []
-        for pack in packs:
-            ctx.check_cancelled()
-            try:
-                model = loaded_pack(pack, ctx.device)
-                probabilities, _ = model.predict(clips, lambda: ctx.cancelled)
-            except Exception as exc:  # one broken pack must not hide the others
-                failures[pack.id] = f"{type(exc).__name__}: {exc}"
-                continue
-            per_pack[pack.id] = np.asarray(probabilities, np.float64)
-            models.append(model.info)
+        per_pack, failures, models = run_packs(packs, lambda pack: clips, ctx)
         if not per_pack:
             return LayerResult(self.name, 0.5, 0.0, f"All {len(packs)} audio pack(s) failed", self.version,
                                {"failures": failures}, error="; ".join(failures.values()))
@@ -58,4 +47,4 @@ class AudioModelPackDetector:
                     for w, p in zip(windows, windowed)]
         details = {"pack_scores": scores, "ensemble_weights": weights, "failures": failures}
         return LayerResult(self.name, score, PACK_CONFIDENCE, f"Ensemble of {len(scores)} audio pack(s): {score:.2f} "
-                           f"({ranked})", self.version, details, timeline=timeline, models=models)
+                           f"({ranked})", self.version, details, timeline=timeline, models=list(models.values()))

@@ -27,13 +27,34 @@ SPLICE_DB = 6.0  # mean step of the band floors at which a point is reported
 STRONG_SPLICE_DB = 12.0
 
 
+N_FFT = 512
+BLOCK_FRAMES = 6000  # one minute of frames per transform: memory stays flat however long the recording
+
+
 def band_levels(signal: np.ndarray) -> np.ndarray:
-    """(bands, frames) power in dB of 10 ms frames, in ``N_BANDS`` equal bands up to 8 kHz."""
+    """(bands, frames) power in dB of 10 ms frames, in ``N_BANDS`` equal bands up to 8 kHz.
+
+    The frames are librosa's centred STFT frames, transformed a minute at a time (a two-hour
+    recording's whole spectrogram would take gigabytes).
+    """
     import librosa
 
-    power = np.abs(librosa.stft(signal, n_fft=512, hop_length=HOP, win_length=400)) ** 2
-    bands = np.array([band.mean(0) for band in np.array_split(power[1:], N_BANDS)])
-    return 10 * np.log10(bands + 1e-14)
+    frames = 1 + len(signal) // HOP
+    blocks = []
+    for first in range(0, frames, BLOCK_FRAMES):
+        last = min(frames, first + BLOCK_FRAMES)
+        segment = _centred(signal, first * HOP, (last - 1) * HOP + N_FFT)
+        power = np.abs(librosa.stft(segment, n_fft=N_FFT, hop_length=HOP, win_length=400, center=False)) ** 2
+        blocks.append(np.array([band.mean(0) for band in np.array_split(power[1:], N_BANDS)]))
+    return 10 * np.log10(np.concatenate(blocks, axis=1) + 1e-14)
+
+
+def _centred(signal: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """signal[start:stop] as if zero-padded by N_FFT // 2 on both sides (librosa's centring)."""
+    pad = N_FFT // 2
+    low, high = start - pad, stop - pad
+    part = signal[max(0, low):max(0, min(len(signal), high))]
+    return np.pad(part, (max(0, -low), max(0, high - max(low, len(signal)))))
 
 
 def floor_steps(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

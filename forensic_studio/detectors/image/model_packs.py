@@ -29,6 +29,8 @@ class ModelPackDetector:
                    "Absent unless the analyst installed packs.")
 
     def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
+        from ...packs.kinds import active_packs
+
         packs = active_packs("image")
         if not packs:
             return LayerResult(self.name, 0.5, 0.0, "No image model packs installed", self.version)
@@ -45,36 +47,19 @@ class ModelPackDetector:
                            self.version, details, models=list(models.values()))
 
 
-def active_packs(modality: str) -> list:
-    """Installed packs of ``modality`` that take part in the ensemble (weight above 0)."""
-    from ...packs.store import ModelStore
-
-    return [p for p in ModelStore().packs(modality) if p.ensemble_weight > 0]
-
-
 def score_with_packs(packs: list, face_images: list[np.ndarray], frame: np.ndarray, ctx: AnalysisContext
                      ) -> tuple[dict[str, float], dict[str, str], dict]:
     """Each pack on what it was made for (face crops, or the whole frame): its highest P(fake).
 
     Face packs are skipped when there is no face. Returns (scores, failures, models) keyed by pack id.
     """
-    from ...packs.kinds import loaded_pack
+    from ...packs.kinds import run_packs
 
-    scores, failures, models = {}, {}, {}
-    for pack in packs:
-        ctx.check_cancelled()
-        inputs = face_images if pack.manifest.get("input") == "face" else [frame]
-        if not inputs:
-            continue
-        try:
-            model = loaded_pack(pack, ctx.device)
-            probabilities, _ = model.predict(inputs, lambda: ctx.cancelled)
-        except Exception as exc:  # one broken pack must not hide the others
-            failures[pack.id] = f"{type(exc).__name__}: {exc}"
-            continue
-        scores[pack.id] = float(np.max(probabilities))
-        models[pack.id] = model.info
-    return scores, failures, models
+    def inputs_for(pack) -> list:
+        return face_images if pack.manifest.get("input") == "face" else [frame]
+
+    outputs, failures, models = run_packs(packs, inputs_for, ctx)
+    return {k: float(np.max(v)) for k, v in outputs.items()}, failures, models
 
 
 def weighted_mean(scores: dict[str, float], weights: dict[str, float]) -> float:

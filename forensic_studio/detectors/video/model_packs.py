@@ -6,7 +6,7 @@ import numpy as np
 
 from ...context import AnalysisContext
 from ...results import LayerResult
-from ..image.model_packs import PACK_CONFIDENCE, active_packs, score_with_packs, weighted_mean
+from ..image.model_packs import PACK_CONFIDENCE, score_with_packs, weighted_mean
 from ..registry import register
 from .common import logit, series_timeline, sigmoid
 from .tracking import faces_in
@@ -27,6 +27,8 @@ class VideoModelPackDetector:
                    "Absent unless the analyst installed packs.")
 
     def watch(self, media, ctx: AnalysisContext):
+        from ...packs.kinds import active_packs
+
         self.packs = active_packs("image")
         self.frames: list[tuple[float, dict[str, float]]] = []
         self.failures: dict[str, str] = {}

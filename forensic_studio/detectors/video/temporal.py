@@ -20,7 +20,7 @@ from .tracking import faces_in
 
 MIN_OBSERVATIONS = 6
 LANDMARK_MAX_STEP_S = 0.6  # observations further apart than this are not differenced (sampling: 0.4 s)
-SCORE_MAX_STEP_S = 1.2  # the face model scores a track about once a second
+SCORE_MAX_STEP_S = 2.5  # the face model scores a track every 0.4 to 2 s (see video_faces)
 # Where the probability of manipulation crosses 0.5 (hand-set from first principles, not fitted): landmark
 # layout jumping by 0.08 inter-ocular distances between sampled frames, and the face model's log-odds
 # jumping by 1.5 (a factor of 4.5 in odds) from one frame to the next.
