@@ -97,3 +97,42 @@ def test_an_audio_checkpoint_with_unreadable_labels_is_refused(tiny_wav2vec2, tm
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(PackError, match="fake-labels"):
         import_pack(folder, ModelStore())
+
+
+RAWGAT_WEIGHTS = SHARED / "models" / "rawgat_st"
+
+
+def test_rawgat_architecture_shapes():
+    from forensic_studio.learned.rawgat import RawGatST
+
+    model = RawGatST().eval()
+    with torch.inference_mode():
+        logits = model(torch.randn(2, 64_600) * 0.05)
+    assert logits.shape == (2, 2) and torch.isfinite(logits).all()
+    assert 430_000 < sum(p.numel() for p in model.parameters()) < 450_000  # 0.44 M published
+
+
+def test_an_unpinned_rawgat_pickle_is_never_opened(tmp_path):
+    from forensic_studio.learned.rawgat import RawGatST
+
+    folder = tmp_path / "rawgat"
+    folder.mkdir()
+    torch.save(RawGatST().state_dict(), folder / "RawGAT_ST_mul.pth")
+    with pytest.raises(PackError, match="not a published RawGAT-ST"):
+        import_pack(folder, ModelStore())
+    assert ModelStore().packs() == []
+
+
+@pytest.mark.skipif(not (RAWGAT_WEIGHTS.is_dir() and ASVSPOOF.is_dir()), reason="../shared RawGAT-ST weights or ASVspoof samples are not present on this machine")
+def test_imported_rawgat_scores_bona_fide_below_both_spoofs(tmp_path):
+    from conftest import analyze
+
+    (pack,) = import_pack(RAWGAT_WEIGHTS, ModelStore())
+    assert pack.id == "rawgat-st" and pack.manifest["source_pinned"] and not list(pack.folder.glob("*.pth"))
+    model = load_pack(pack, "cpu")
+    real = [decode_mono(p) for p in sorted((ASVSPOOF / "real").glob("*.flac"))]
+    spoofs = [decode_mono(p) for p in sorted((ASVSPOOF / "fake").glob("*.flac"))]
+    bona_fide, spoof = model.predict(real)[0], model.predict(spoofs)[0]
+    assert bona_fide.max() < 0.1 and spoof.min() > 0.9, (bona_fide, spoof)
+    layer = analyze(sorted((ASVSPOOF / "fake").glob("*.flac"))[1]).layer("audio_packs")  # through the pipeline
+    assert "rawgat-st" in layer.details["pack_scores"] and layer.score > 0.5

@@ -321,7 +321,7 @@ class MainWindow(QMainWindow):
                                        bookmark.created_at, bookmark.created_by))
         if self.current_key is not None and self.case_ids.get(self.current_key) == evidence_id:
             self.inspector.show_result(self.current_result(), self._bookmarks_of(self.current_key))
-        self.statusBar().showMessage(f"bookmark recorded in the case (audit log)", 5000)
+        self.statusBar().showMessage("bookmark recorded in the case (audit log)", 5000)
 
     def _bookmarks_of(self, key) -> list:
         evidence_id = self.case_ids.get(key)

@@ -28,6 +28,22 @@ def load_aasist(folder: Path, device: str, manifest: dict) -> ScoringModel:
     return ScoringModel(manifest["id"], manifest.get("version", "1"), manifest["files"][manifest["weights"]], runner)
 
 
+def rawgat_module(state_dict: dict[str, torch.Tensor]):
+    from .rawgat import RawGatST
+
+    module = RawGatST()
+    module.load_state_dict(state_dict, strict=True)
+    return module
+
+
+def load_rawgat(folder: Path, device: str, manifest: dict) -> ScoringModel:
+    weights = verified_weights(folder, manifest["weights"], manifest["files"][manifest["weights"]])
+    module = rawgat_module(load_file(str(weights)))
+    # Logits are (spoof, bona fide), as in AASIST.
+    runner = BatchedModel(module, device, _waveform_batch, lambda out: (out[:, 0] - out[:, 1], {}))
+    return ScoringModel(manifest["id"], manifest.get("version", "1"), manifest["files"][manifest["weights"]], runner)
+
+
 def _waveform_batch(waveforms: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack([fit_length(np.asarray(w, dtype=np.float32)) for w in waveforms]))
 

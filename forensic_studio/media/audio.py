@@ -33,29 +33,61 @@ def _open_audio(path: Path | str | BinaryIO):
 
 
 def decode_mono(path: Path | str | BinaryIO, rate: int = ANALYSIS_RATE, max_seconds: float | None = None) -> np.ndarray:
-    """The first audio stream as mono float32 in [-1, 1] at ``rate`` Hz (at most ``max_seconds``)."""
+    """The first audio stream as mono float32 in [-1, 1] at ``rate`` Hz (at most ``max_seconds``).
+
+    Samples go straight into one buffer sized from the declared duration (two hours at 16 kHz are
+    460 MB: a list of chunks joined at the end would need that twice over).
+    """
     import av
 
     container, stream = _open_audio(path)
     with container:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         limit = int(max_seconds * rate) if max_seconds else None
-        chunks, total = [], 0
+        declared = declared_seconds(container, stream)
+        expected = int((declared or 60.0) * rate * 1.01) + rate
+        buffer = _SampleBuffer(min(expected, limit + rate) if limit else expected)
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunk = out.to_ndarray().reshape(-1)
-                    chunks.append(chunk)
-                    total += len(chunk)
-                if limit is not None and total >= limit:
+                    buffer.add(out.to_ndarray().reshape(-1))
+                if limit is not None and buffer.size >= limit:
                     break
             for out in resampler.resample(None):  # flush the resampler's delay line
-                chunks.append(out.to_ndarray().reshape(-1))
+                buffer.add(out.to_ndarray().reshape(-1))
         except av.FFmpegError as exc:
-            if not chunks:
+            if not buffer.size:
                 raise CorruptMediaError(f"the audio stream cannot be decoded: {exc}") from None
-    signal = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    signal = buffer.samples()
     return signal[:limit] if limit is not None else signal
+
+
+class _SampleBuffer:
+    """A float32 buffer that grows (doubling) only when the declared duration was too short."""
+
+    def __init__(self, capacity: int):
+        self.data = np.empty(max(1, capacity), np.float32)
+        self.size = 0
+
+    def add(self, chunk: np.ndarray) -> None:
+        end = self.size + len(chunk)
+        if end > len(self.data):
+            grown = np.empty(max(end, 2 * len(self.data)), np.float32)
+            grown[:self.size] = self.data[:self.size]
+            self.data = grown
+        self.data[self.size:end] = chunk
+        self.size = end
+
+    def samples(self) -> np.ndarray:
+        if self.size < 0.9 * len(self.data):  # give back what an overestimate reserved
+            return self.data[:self.size].copy()
+        return self.data[:self.size]
+
+
+def declared_seconds(container, stream) -> float | None:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    return container.duration / 1e6 if container.duration else None
 
 
 class AudioMedia(SharedDerivations):
@@ -137,8 +169,7 @@ def probe_audio(path: Path) -> dict:
     container, stream = _open_audio(path)
     with container:
         context = stream.codec_context
-        duration = (float(stream.duration * stream.time_base) if stream.duration and stream.time_base
-                    else (container.duration / 1e6 if container.duration else None))
+        duration = declared_seconds(container, stream)
         return {
             "container": container.format.name,
             "codec": context.name,

@@ -34,6 +34,7 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import AnalysisCancelled, CorruptMediaError, MediaError, MediaTooLargeError, TruncatedMediaError
+from .audio import AudioMedia, declared_seconds
 from .derived import SharedDerivations
 from .shots import ShotSegmenter, intervals_of, shots_of
 
@@ -118,8 +119,6 @@ class VideoMedia(SharedDerivations):
         """The first audio stream as an ``AudioMedia`` (shared by the audio layers), or None."""
         if self.animated_image or not self.info.get("audio"):
             return None
-        from .audio import AudioMedia
-
         return AudioMedia(self.evidence, self.settings.max_audio_seconds)
 
     @property
@@ -201,7 +200,7 @@ def probe_video(path: Path) -> dict:
         stream = container.streams.video[0]
         context = stream.codec_context
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-        duration = _stream_duration(container, stream)
+        duration = declared_seconds(container, stream)
         info = {
             "container": container.format.name,
             "container_tags": _tags(container.metadata),
@@ -254,12 +253,6 @@ def probe_animation(path: Path) -> dict:
 
 def _tags(metadata) -> dict[str, str]:
     return {str(k): str(v)[:300] for k, v in list(metadata.items())[:60]}
-
-
-def _stream_duration(container, stream) -> float | None:
-    if stream.duration and stream.time_base:
-        return float(stream.duration * stream.time_base)
-    return container.duration / 1e6 if container.duration else None
 
 
 def _rotation(stream) -> int:
@@ -317,7 +310,7 @@ class _Sampler:
         self.next_sample = 0.0
         self.next_temporal = 0.0
 
-    def take(self, time: float, key: bool) -> tuple[bool, bool]:
+    def take(self, time: float) -> tuple[bool, bool]:
         """(look at it, sample it) for a frame at ``time``."""
         if self.plan.strategy in ("all", "keyframes"):
             return True, True
@@ -355,7 +348,7 @@ def _pyav_frames(path: Path, plan: SamplingPlan, info: dict, settings, stats: di
             if seeking and time <= last_time:  # the seek landed behind us: keyframes are sparser than samples
                 seeking = False
             last_time = max(last_time, time)
-            temporal, sample = sampler.take(time, frame.key_frame)
+            temporal, sample = sampler.take(time)
             if not temporal:
                 continue
             stats["sampled_frames"] += int(sample)
@@ -421,7 +414,7 @@ def _pillow_frames(path: Path, plan: SamplingPlan, info: dict, settings, stats: 
                 break
             duration = float(image.info.get("duration") or 100) / 1000.0
             stats["decoded_frames"] += 1
-            temporal, sample = sampler.take(time, index == 0)
+            temporal, sample = sampler.take(time)
             if temporal:
                 stats["sampled_frames"] += int(sample)
                 yield VideoFrame(index, round(time, 4), cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb if sample else None,

@@ -58,6 +58,10 @@ def _aasist(pack_id: str, title: str, file_name: str, sha256: str) -> CatalogEnt
                         input="waveform", license="MIT", modality="audio")
 
 
+_RAWGAT_ORIGIN = ("https://raw.githubusercontent.com/eurecom-asp/RawGAT-ST-antispoofing/e3b049f7/"
+                  "Pre_trained_models/RawGAT_ST_mul/")
+
+
 CATALOG: dict[str, CatalogEntry] = {entry.id: entry for entry in (
     _hf("Ateeqq/ai-vs-human-image-detector", ("ai",), 0.45),
     _hf("prithivMLmods/AI-vs-Deepfake-vs-Real", ("Artificial", "Deepfake"), 0.35),
@@ -73,6 +77,9 @@ CATALOG: dict[str, CatalogEntry] = {entry.id: entry for entry in (
     _mesonet("mesoinception4", "F2F", "MesoInception_F2F.h5", "d4533ac8a3197dc35c47405d23d99e888c1d0135e267e03540c7451feaccff3f"),
     _aasist("aasist", "AASIST (ASVspoof 2019 LA)", "AASIST.pth", "51d2d9cf0738172f61e2a384ec50a54a55363240f67c971ed55a92435bc1a1c0"),
     _aasist("aasist-l", "AASIST-L (ASVspoof 2019 LA)", "AASIST-L.pth", "814331d088032bb4c3fa61cc014789eadeed464209dd094ab3a2dd6ffbdce27a"),
+    CatalogEntry("rawgat-st", "rawgat-st", "RawGAT-ST, multiplicative fusion (ASVspoof 2019 LA)", _RAWGAT_ORIGIN,
+                 {"RawGAT_ST_mul.pth": "8a91ce8201d42119cbfb9ebca8850e5914f1a85959b3ca962819783738c2a9e2"},
+                 input="waveform", license="MIT", modality="audio"),
 )}
 
 

@@ -224,10 +224,56 @@ class AasistImporter:
         return staged_packs
 
 
+class RawGatImporter:
+    """RawGAT-ST as published: a pickled ``.pth`` state dict, opened only when its SHA-256 is pinned.
+
+    The architecture is fixed by the published weights (``learned/rawgat.py``); the ``.yaml`` beside
+    them describes another configuration of the authors' code and is not needed.
+    """
+
+    kind = "rawgat-st"
+
+    def _files(self, folder: Path) -> list[Path]:
+        return [p for p in sorted(folder.glob("*.pth")) if p.stem.lower().startswith("rawgat")]
+
+    def recognises(self, folder: Path) -> bool:
+        return bool(self._files(folder))
+
+    def stage(self, folder: Path, store: ModelStore, options: ImportOptions) -> list[StagedPack]:
+        import torch
+        from safetensors.torch import save_file
+
+        from ..learned.audio_models import rawgat_module
+
+        pins = pinned_hashes()
+        staged_packs = []
+        for path in self._files(folder):
+            digest = sha256_file(path)
+            entry = CATALOG.get(pins.get(digest, ""))
+            if entry is None or entry.kind != self.kind:
+                raise PackError(f"{path.name} is a pickle whose SHA-256 ({digest[:16]}…) is not a published RawGAT-ST "
+                                "weight file; only pinned pickles are opened")
+            try:
+                module = rawgat_module(torch.load(path, map_location="cpu", weights_only=True))
+            except (OSError, KeyError, ValueError, RuntimeError) as exc:
+                raise PackError(f"{path.name} does not load as {entry.title}: {exc}") from exc
+            staged = store.staging_dir()
+            save_file({k: v.contiguous() for k, v in module.state_dict().items()}, str(staged / "model.safetensors"))
+            staged_packs.append(StagedPack(staged, {
+                "id": entry.id, "kind": self.kind, "modality": "audio", "title": entry.title, "version": "1",
+                "weights": "model.safetensors", "architecture": "RawGAT-ST (mul)", "input": "waveform",
+                "sample_rate": 16000,
+                "ensemble_weight": options.ensemble_weight if options.ensemble_weight is not None else 1.0,
+                "license": entry.license, "source": options.source or str(path), "source_sha256": digest,
+                "source_pinned": True, "imported_at": _now(),
+            }))
+        return staged_packs
+
+
 IMPORTERS: list[Importer] = [HuggingFaceImporter("image", ("ForImageClassification",), "image"),
                              HuggingFaceImporter("audio", ("ForAudioClassification", "ForSequenceClassification"),
                                                  "waveform"),
-                             MesoNetImporter(), AasistImporter()]
+                             MesoNetImporter(), AasistImporter(), RawGatImporter()]
 
 
 def import_pack(source: Path, store: ModelStore, options: ImportOptions | None = None) -> list[Pack]:
@@ -247,7 +293,7 @@ def import_pack(source: Path, store: ModelStore, options: ImportOptions | None =
         if importer is None:
             refuse_pickles(folder)  # say "pickle" rather than "unrecognised" when that is the reason
             raise PackError(f"{source.name}: not a recognised pack (expected a Hugging Face image- or audio-"
-                            "classification checkpoint folder, MesoNet .h5 weights or AASIST .pth with its .conf)")
+                            "classification checkpoint folder, MesoNet .h5 weights, AASIST .pth with its .conf or RawGAT-ST .pth)")
         staged = importer.stage(folder, store, options)
         try:
             return [store.install(item.folder, item.manifest, replace=options.replace) for item in staged]

@@ -19,6 +19,12 @@ def _mesonet(pack: Pack, device: str):
     return load_mesonet(pack.folder, device, pack.manifest)
 
 
+def _rawgat(pack: Pack, device: str):
+    from ..learned.audio_models import load_rawgat
+
+    return load_rawgat(pack.folder, device, pack.manifest)
+
+
 def _hf_audio(pack: Pack, device: str):
     from ..learned.audio_models import load_hf_audio_classifier
 
@@ -36,6 +42,7 @@ LOADERS: dict[str, Callable[[Pack, str], object]] = {
     "mesonet": _mesonet,
     "aasist": _aasist,
     "hf-audio-classification": _hf_audio,
+    "rawgat-st": _rawgat,
 }
 
 

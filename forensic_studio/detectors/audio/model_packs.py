@@ -1,8 +1,7 @@
-"""Installed audio model packs (AASIST, AASIST-L, ...) over the speech windows, as a weighted ensemble."""
+"""Installed audio model packs (AASIST, AASIST-L, RawGAT-ST, Hugging Face classifiers) over the speech windows."""
 
 from __future__ import annotations
 
-import numpy as np
 
 from ...context import AnalysisContext
 from ...results import LayerResult, TimelineEntry
@@ -18,12 +17,13 @@ class AudioModelPackDetector:
     modality = "audio"
     version = "1.0"
     modes = frozenset({"full"})
-    description = ("Installed audio model packs (AASIST, AASIST-L: raw-waveform graph-attention anti-spoofing "
-                   "networks trained on ASVspoof 2019 LA), each scoring every 4 s speech window; per pack the "
-                   "mean window probability, then the packs' weighted mean.")
-    limitations = ("Third-party models trained on ASVspoof 2019 LA (VCTK speakers, 2019 TTS/VC systems); they "
-                   "are known to generalise poorly to other data and codecs. Absent unless the analyst installed "
-                   "packs.")
+    description = ("Installed audio model packs (AASIST, AASIST-L, RawGAT-ST: raw-waveform graph-attention "
+                   "anti-spoofing networks trained on ASVspoof 2019 LA; Hugging Face wav2vec2-style classifiers), "
+                   "each scoring every 4 s speech window; per pack the mean window probability, then the packs' "
+                   "weighted mean.")
+    limitations = ("Third-party models (ASVspoof 2019 LA: VCTK speakers, 2019 TTS/VC systems; Hugging Face packs: "
+                   "their own undisclosed data); they are known to generalise poorly to other data and codecs. "
+                   "Absent unless the analyst installed packs.")
 
     def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
         from ...packs.kinds import active_packs, run_packs
