@@ -177,18 +177,24 @@ class MesoNetImporter:
         return staged_packs
 
 
-class AasistImporter:
-    """AASIST / AASIST-L as published: a pickled ``.pth`` state dict beside its ``.conf``.
+class PinnedPickleImporter:
+    """Published research weights shipped as a pickled ``.pth`` state dict (AASIST, RawGAT-ST).
 
-    A pickle is only opened when its SHA-256 is pinned in the catalogue, and then
-    with ``torch.load(weights_only=True)``, which refuses anything but tensors.
-    The pack stores safetensors; the pickle never enters the store.
+    A pickle is only opened when its SHA-256 is pinned in the catalogue for this kind, and then
+    with ``torch.load(weights_only=True)``, which refuses anything but tensors. The weights are
+    loaded strictly into our own implementation and the pack stores them as safetensors: the
+    pickle never enters the store. Subclasses name their files and build the module.
     """
 
-    kind = "aasist"
+    kind = ""
+    title = ""
 
     def _files(self, folder: Path) -> list[Path]:
-        return [p for p in sorted(folder.glob("*.pth")) if p.stem.lower().startswith("aasist") and p.with_suffix(".conf").is_file()]
+        raise NotImplementedError
+
+    def build(self, path: Path, state_dict: dict) -> tuple[object, dict]:
+        """(module with the weights loaded, manifest fields of its own)."""
+        raise NotImplementedError
 
     def recognises(self, folder: Path) -> bool:
         return bool(self._files(folder))
@@ -196,54 +202,6 @@ class AasistImporter:
     def stage(self, folder: Path, store: ModelStore, options: ImportOptions) -> list[StagedPack]:
         import torch
         from safetensors.torch import save_file
-
-        from ..learned.audio_models import aasist_module, read_published_config
-
-        pins = pinned_hashes()
-        staged_packs = []
-        for path in self._files(folder):
-            digest = sha256_file(path)
-            if digest not in pins:
-                raise PackError(f"{path.name} is a pickle whose SHA-256 ({digest[:16]}…) is not a published AASIST "
-                                "weight file; only pinned pickles are opened")
-            entry = CATALOG[pins[digest]]
-            try:
-                config = read_published_config(path.with_suffix(".conf"))
-                module = aasist_module(config, torch.load(path, map_location="cpu", weights_only=True))
-            except (OSError, KeyError, ValueError, RuntimeError) as exc:
-                raise PackError(f"{path.name} does not load as {entry.title}: {exc}") from exc
-            staged = store.staging_dir()
-            save_file({k: v.contiguous() for k, v in module.state_dict().items()}, str(staged / "model.safetensors"))
-            staged_packs.append(StagedPack(staged, {
-                "id": entry.id, "kind": self.kind, "modality": "audio", "title": entry.title, "version": "1",
-                "weights": "model.safetensors", "model_config": config, "input": "waveform", "sample_rate": 16000,
-                "ensemble_weight": options.ensemble_weight if options.ensemble_weight is not None else 1.0,
-                "license": entry.license, "source": options.source or str(path), "source_sha256": digest,
-                "source_pinned": True, "imported_at": _now(),
-            }))
-        return staged_packs
-
-
-class RawGatImporter:
-    """RawGAT-ST as published: a pickled ``.pth`` state dict, opened only when its SHA-256 is pinned.
-
-    The architecture is fixed by the published weights (``learned/rawgat.py``); the ``.yaml`` beside
-    them describes another configuration of the authors' code and is not needed.
-    """
-
-    kind = "rawgat-st"
-
-    def _files(self, folder: Path) -> list[Path]:
-        return [p for p in sorted(folder.glob("*.pth")) if p.stem.lower().startswith("rawgat")]
-
-    def recognises(self, folder: Path) -> bool:
-        return bool(self._files(folder))
-
-    def stage(self, folder: Path, store: ModelStore, options: ImportOptions) -> list[StagedPack]:
-        import torch
-        from safetensors.torch import save_file
-
-        from ..learned.audio_models import rawgat_module
 
         pins = pinned_hashes()
         staged_packs = []
@@ -251,23 +209,53 @@ class RawGatImporter:
             digest = sha256_file(path)
             entry = CATALOG.get(pins.get(digest, ""))
             if entry is None or entry.kind != self.kind:
-                raise PackError(f"{path.name} is a pickle whose SHA-256 ({digest[:16]}…) is not a published RawGAT-ST "
-                                "weight file; only pinned pickles are opened")
+                raise PackError(f"{path.name} is a pickle whose SHA-256 ({digest[:16]}…) is not a published "
+                                f"{self.title} weight file; only pinned pickles are opened")
             try:
-                module = rawgat_module(torch.load(path, map_location="cpu", weights_only=True))
+                module, own = self.build(path, torch.load(path, map_location="cpu", weights_only=True))
             except (OSError, KeyError, ValueError, RuntimeError) as exc:
                 raise PackError(f"{path.name} does not load as {entry.title}: {exc}") from exc
             staged = store.staging_dir()
             save_file({k: v.contiguous() for k, v in module.state_dict().items()}, str(staged / "model.safetensors"))
             staged_packs.append(StagedPack(staged, {
                 "id": entry.id, "kind": self.kind, "modality": "audio", "title": entry.title, "version": "1",
-                "weights": "model.safetensors", "architecture": "RawGAT-ST (mul)", "input": "waveform",
-                "sample_rate": 16000,
+                "weights": "model.safetensors", "input": "waveform", "sample_rate": 16000,
                 "ensemble_weight": options.ensemble_weight if options.ensemble_weight is not None else 1.0,
                 "license": entry.license, "source": options.source or str(path), "source_sha256": digest,
                 "source_pinned": True, "imported_at": _now(),
-            }))
+            } | own))
         return staged_packs
+
+
+class AasistImporter(PinnedPickleImporter):
+    """AASIST / AASIST-L: ``AASIST*.pth`` beside the ``.conf`` holding its hyper-parameters."""
+
+    kind, title = "aasist", "AASIST"
+
+    def _files(self, folder: Path) -> list[Path]:
+        return [p for p in sorted(folder.glob("*.pth")) if p.stem.lower().startswith("aasist") and p.with_suffix(".conf").is_file()]
+
+    def build(self, path: Path, state_dict: dict) -> tuple[object, dict]:
+        from ..learned.audio_models import aasist_module, read_published_config
+
+        config = read_published_config(path.with_suffix(".conf"))
+        return aasist_module(config, state_dict), {"model_config": config}
+
+
+class RawGatImporter(PinnedPickleImporter):
+    """RawGAT-ST: ``RawGAT*.pth``. The architecture is fixed by the published weights
+    (``learned/rawgat.py``); the ``.yaml`` beside them describes another configuration of the
+    authors' code and is not needed."""
+
+    kind, title = "rawgat-st", "RawGAT-ST"
+
+    def _files(self, folder: Path) -> list[Path]:
+        return [p for p in sorted(folder.glob("*.pth")) if p.stem.lower().startswith("rawgat")]
+
+    def build(self, path: Path, state_dict: dict) -> tuple[object, dict]:
+        from ..learned.audio_models import rawgat_module
+
+        return rawgat_module(state_dict), {"architecture": "RawGAT-ST (mul)"}
 
 
 IMPORTERS: list[Importer] = [HuggingFaceImporter("image", ("ForImageClassification",), "image"),
