@@ -77,8 +77,8 @@ class SamplingPlan:
 class VideoFrame(SharedDerivations):
     """One decoded frame handed to the analysis. ``rgb`` is None unless the frame is sampled."""
 
-    def __init__(self, index: int, time: float, luma: np.ndarray, rgb: np.ndarray | None, key: bool):
-        self.index, self.time, self.luma, self.rgb, self.key = index, time, luma, rgb, key
+    def __init__(self, time: float, luma: np.ndarray, rgb: np.ndarray | None):
+        self.time, self.luma, self.rgb = time, luma, rgb
 
     @property
     def sampled(self) -> bool:
@@ -353,7 +353,7 @@ def _pyav_frames(path: Path, plan: SamplingPlan, info: dict, settings, stats: di
                 continue
             stats["sampled_frames"] += int(sample)
             rgb = frame.to_ndarray(format="rgb24") if sample else None
-            yield VideoFrame(index - 1, round(time, 4), _luma(frame), rgb, bool(frame.key_frame))
+            yield VideoFrame(round(time, 4), _luma(frame), rgb)
             if sample and seeking:
                 container.seek(int((sampler.next_sample + start) / time_base), stream=stream, backward=True)
                 stats["seeks"] += 1
@@ -417,8 +417,7 @@ def _pillow_frames(path: Path, plan: SamplingPlan, info: dict, settings, stats: 
             temporal, sample = sampler.take(time)
             if temporal:
                 stats["sampled_frames"] += int(sample)
-                yield VideoFrame(index, round(time, 4), cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb if sample else None,
-                                 index == 0)
+                yield VideoFrame(round(time, 4), cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb if sample else None)
             time += duration
             if time > settings.max_video_seconds:
                 stats["stopped_at_s"] = settings.max_video_seconds

@@ -38,7 +38,6 @@ class _Track:
     id: int
     box: tuple[int, int, int, int]
     last_seen: float
-    seen: int = 1
 
 
 class FaceTracker:
@@ -46,8 +45,6 @@ class FaceTracker:
         self.tracks: dict[int, _Track] = {}
         self.next_id = 1
         self.last_full_search = -np.inf
-        self.full_searches = 0
-        self.region_searches = 0
 
     def update(self, time: float, rgb: np.ndarray) -> list[TrackedFace]:
         self._expire(time)
@@ -60,11 +57,9 @@ class FaceTracker:
         period = FULL_SEARCH_WITH_TRACKS_S if self.tracks else FULL_SEARCH_SECONDS
         if time - self.last_full_search >= period - 1e-6:
             self.last_full_search = time
-            self.full_searches += 1
             return detector.detect(rgb, DETECTION_SIDE)
         found: list[Face] = []
         for track in self.tracks.values():
-            self.region_searches += 1
             candidates = detector.detect_in(rgb, _region_around(track.box, rgb.shape), ROI_SIDE)
             best = max(candidates, key=lambda f: iou(f.box, track.box), default=None)
             if best is not None and all(iou(best.box, other.box) < 0.5 for other in found):
@@ -84,12 +79,12 @@ class FaceTracker:
             matched.append((track_id, faces[index]))
         for index, face in enumerate(faces):
             if index not in taken_faces:
-                self.tracks[self.next_id] = _Track(self.next_id, face.box, time, 0)
+                self.tracks[self.next_id] = _Track(self.next_id, face.box, time)
                 matched.append((self.next_id, face))
                 self.next_id += 1
         for track_id, face in matched:
             track = self.tracks[track_id]
-            track.box, track.last_seen, track.seen = face.box, time, track.seen + 1
+            track.box, track.last_seen = face.box, time
         return sorted(matched, key=lambda pair: pair[0])
 
     def _expire(self, time: float) -> None:
