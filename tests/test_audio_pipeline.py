@@ -58,7 +58,7 @@ def test_audio_result_has_layers_timeline_and_spectrogram(write):
     names = [layer.name for layer in result.layers]
     assert names[:2] == ["audio_learned", "audio_packs"] and {"audio_spectral", "audio_phase", "audio_splice"} <= set(names)
     learned = result.layer("audio_learned")
-    assert learned.error is None and learned.confidence > 0 and learned.models[0].id == "audio-window-v1"
+    assert learned.error is None and learned.confidence > 0 and learned.models[0].id == "audio-window-v2"
     assert len(result.timeline) >= 3 and all(0 <= e.score <= 1 and e.end > e.start for e in result.timeline)
     spectrogram = result.layer("audio_spectral").maps["spectrogram"]
     assert spectrogram.kind == "spectrogram" and spectrogram.extent[1] == pytest.approx(10.0, abs=0.05)
@@ -193,3 +193,15 @@ def test_band_levels_are_the_same_a_minute_at_a_time():
     power = np.abs(librosa.stft(signal, n_fft=512, hop_length=160, win_length=400)) ** 2
     whole = 10 * np.log10(np.array([band.mean(0) for band in np.array_split(power[1:], 8)]) + 1e-14)
     assert np.array_equal(band_levels(signal), whole)
+
+
+def test_splice_trials_count_false_alarms_and_located_cuts():
+    from forensic_studio.evaluation.splice_trials import trials
+
+    # Four "rooms" with steady floors far apart: every cross-room splice is a clear step, no clip alone is.
+    recordings = [(f"room{i}", speech_like(8.0, seed=VOICE_SEED + i, noise_db=db))
+                  for i, db in enumerate((-70, -55, -40, -30))]
+    report = trials(recordings, splices=6, seed=0)
+    assert report["unedited"] == 4 and report["spliced"] == 6
+    assert report["at 6 dB"]["false_alarm_rate"] == 0.0 and report["at 6 dB"]["located_rate"] == 1.0
+    assert report["auc_largest_step"] == 1.0

@@ -64,9 +64,10 @@ AUDIO_PROFILES: tuple[Profile, ...] = (
         selected_by=None,
         # The embedded model is the only layer measured end to end (leave-one-page-out, see its model
         # card); the spectral and phase read-outs are linear views of part of its input, so they are kept
-        # light to avoid counting the same evidence twice. The splice layer is nearly muted: on the 290 real
-        # clips of ../shared/datasets/audio its largest room-tone step reached 6 dB on 85 % of them (clean
-        # studio speech has no steady room tone to compare), so its points are shown, not weighed.
+        # light to avoid counting the same evidence twice. The splice layer is nearly muted: on 188 unedited
+        # real clips of ../shared/datasets/audio its largest room-tone step reached 6 dB on 95 % of them, and
+        # it located 30 % of splices between two pages (evaluation/splice_trials.py), so its points are
+        # shown, not weighed.
         weights={"audio_learned": 2.0, "audio_packs": 1.0, "audio_spectral": 0.5, "audio_phase": 0.3,
                  "audio_splice": 0.1},
         modality="audio",

@@ -1,6 +1,13 @@
-"""The embedded audio detector: a small network over the forensic window features.
+"""The embedded audio detector: small networks over the forensic window features.
 
-One module holds three heads that share the feature standardisation:
+The detector is a few experts of the same shape whose outputs are averaged in
+log-odds (``AudioExpertEnsemble``).  They differ only in training data: each
+expert also saw real training speech re-synthesised by one classic vocoder
+(``training.audio_augment.VOCODERS``) as extra fakes, so each learned one family
+of re-synthesis artefacts; averaging them scored better on held-out demo pages
+than one network trained on every vocoder at once (see the model card).
+
+Each expert holds three heads that share the feature standardisation:
   ``logit``           the embedded detector (two-layer MLP over every feature group),
   ``spectral_logit``  a linear read-out of the spectral groups only (envelope, flatness, ripple),
   ``phase_logit``     a linear read-out of the phase group only.
@@ -59,6 +66,18 @@ class AudioWindowNet(nn.Module):
         }
 
 
+class AudioExpertEnsemble(nn.Module):
+    """``AudioWindowNet`` experts whose heads are averaged in log-odds."""
+
+    def __init__(self, experts: int, hidden: int = 64, dropout: float = 0.3):
+        super().__init__()
+        self.experts = nn.ModuleList(AudioWindowNet(hidden, dropout) for _ in range(experts))
+
+    def forward(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
+        outputs = [expert(features) for expert in self.experts]
+        return {head: torch.stack([out[head] for out in outputs]).mean(0) for head in outputs[0]}
+
+
 @dataclass
 class AudioWindowModel:
     """The loaded embedded audio model, pinned by the SHA-256 of its weights."""
@@ -66,7 +85,7 @@ class AudioWindowModel:
     id: str
     version: str
     sha256: str
-    module: AudioWindowNet
+    module: AudioExpertEnsemble
     calibration: dict[str, tuple[float, float]]  # head -> (scale, bias), fitted on held-out pages
 
     @property
@@ -88,7 +107,7 @@ def load_audio_window_model(folder: Path) -> AudioWindowModel:
 
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     weights = verified_weights(folder, config["weights"], config["sha256"])
-    module = AudioWindowNet(hidden=config["hidden"])
+    module = AudioExpertEnsemble(len(config["experts"]), hidden=config["hidden"])
     module.load_state_dict(load_file(str(weights)), strict=True)
     module.eval()
     calibration = {head: (float(c["scale"]), float(c["bias"])) for head, c in config["calibration"].items()}

@@ -113,9 +113,11 @@ class SpliceDetector:
     description = (f"Room-tone continuity: the {FLOOR_PERCENTILE}th-percentile level of 10 ms frames in {N_BANDS} "
                    f"bands, {SIDE_S:.0f} s before vs {SIDE_S:.0f} s after every {STEP_S * 1000:.0f} ms; a mean step of "
                    f"{SPLICE_DB:.0f} dB or more marks a splice point. Digital silence is excluded and listed.")
-    limitations = ("Not calibrated on real splices: on 290 unedited studio and demo recordings the largest step "
-                   "exceeded 6 dB in 85 % and 20 dB in 24 %, because clean speech has no steady room tone, so its "
-                   "points need listening to and weigh little in the verdict. "
+    limitations = ("Unreliable on clean speech, so its points need listening to and weigh little in the verdict: "
+                   "on 188 unedited real clips of 4 s or more (speech-synthesis demo pages, LJSpeech) the largest "
+                   "step reached 6 dB in 95 % and 12 dB in 64 %, and of 150 splices joining clips of two "
+                   "different pages it located 30 % at 6 dB (`python -m forensic_studio.evaluation.splice_trials`"
+                   "); short studio clips have little steady room tone to compare. "
                    "Finds cuts between recordings with different noise floors; a splice between two takes in the "
                    "same room, or one hidden under added noise or music, leaves no step. Points closer than 1 s to "
                    "either end of the signal are not examined. Cuts shorter than ~2 s apart merge.")

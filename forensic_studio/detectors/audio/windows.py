@@ -8,7 +8,7 @@ from ...context import AnalysisContext
 from ...resources import resource_path
 from ...results import TimelineEntry
 
-EMBEDDED_AUDIO_MODEL = "audio-window-v1"
+EMBEDDED_AUDIO_MODEL = "audio-window-v2"
 FAKE_WINDOW = 0.65  # a window at or above this is labelled in the timeline
 FULL_CONFIDENCE_SPEECH_S = 4.0  # less speech than this lowers a layer's confidence proportionally
 
