@@ -101,6 +101,10 @@ def test_splice_of_two_noise_floors_is_located(write):
     times = [item["time_s"] for item in splice.details["splices"]]
     assert len(times) == 1 and abs(times[0] - 6.0) <= 0.5, splice.details
     assert splice.score > 0.5 and any("audio:splice" in e.labels for e in result.timeline)
+    # The splice is pooled into the speech windows around it, never a cell of its own (the fused curve
+    # would dip there to the splice layer's weight alone).
+    windows = {(w.start, w.end) for w in result.layer("audio_learned").timeline}
+    assert {(e.start, e.end) for e in result.timeline} == windows
     unspliced = analyze(write("one_floor.wav", wav_bytes(speech_like(12.0, seed=VOICE_SEED, noise_db=-50), 16_000)))
     assert unspliced.layer("audio_splice").details["splices"] == []
 

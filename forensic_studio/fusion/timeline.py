@@ -7,10 +7,14 @@ confidence x logit), so an interval's score says what the time-resolved layers
 found there.  Consecutive intervals at or above the "fake" band are merged into
 the suspicious intervals, with the labels of what fired.
 
-Audio layers share one set of windows, so their entries are pooled key by key.
 A video brings a ``grid`` (its analysis intervals, laid inside shots): every
 layer's entries are first resampled onto it, overlap-weighted in log-odds, so
-4 s audio windows and 2 s video intervals meet on the same cells.
+4 s audio windows and 2 s video intervals meet on the same cells.  Without one
+(audio), the grid is the finest common timeline, the speech windows the window
+layers share; an entry that matches a cell exactly stands for it alone, and
+point events such as a splice (1 s around the cut) are resampled onto the
+windows they fall in rather than becoming cells of their own, where the fused
+curve would show only that one layer.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from .profiles import FAKE_ABOVE
 def fuse_timeline(layers: list[LayerResult], modality: str, grid: list[tuple[float, float]] | None = None
                   ) -> tuple[list[TimelineEntry], list[TimelineEntry]]:
     profile = select_profile(layers, modality)
+    grid = grid or _shared_cells(layers)
     pooled: dict[tuple[float, float], list[float]] = {}
     labels: dict[tuple[float, float], set[str]] = {}
     for layer in layers:
@@ -33,8 +38,7 @@ def fuse_timeline(layers: list[LayerResult], modality: str, grid: list[tuple[flo
         weight = profile.weights.get(layer.name, profile.default_weight) * layer.confidence
         if weight <= 0:  # an unweighed layer neither moves an interval nor labels it
             continue
-        cells = _resampled(layer.timeline, grid) if grid else {
-            (e.start, e.end): (logit(e.score), set(e.labels)) for e in layer.timeline}
+        cells = _resampled(layer.timeline, grid)
         for key, (log_odds, fired) in cells.items():
             pooled.setdefault(key, []).append(weight * log_odds)
             labels.setdefault(key, set()).update(fired)
@@ -43,12 +47,24 @@ def fuse_timeline(layers: list[LayerResult], modality: str, grid: list[tuple[flo
     return timeline, suspicious_intervals(timeline)
 
 
+def _shared_cells(layers: list[LayerResult]) -> list[tuple[float, float]]:
+    """The intervals of the layer with the most timeline entries (for audio: the speech windows)."""
+    timelines = [layer.timeline for layer in layers if not layer.error and layer.timeline]
+    finest = max(timelines, key=len, default=[])
+    return sorted({(e.start, e.end) for e in finest})
+
+
 def _resampled(entries: list[TimelineEntry], grid: list[tuple[float, float]]
                ) -> dict[tuple[float, float], tuple[float, set[str]]]:
     """Each grid cell that ``entries`` overlap: overlap-weighted mean log-odds, and the labels of entries
     covering at least a quarter of the cell."""
     cells = {}
+    exact = {(e.start, e.end): e for e in entries}
     for start, end in grid:
+        if (start, end) in exact:  # the layer scored this very interval: no blending with its neighbours
+            entry = exact[(start, end)]
+            cells[(start, end)] = (logit(entry.score), set(entry.labels))
+            continue
         weights, values, fired = [], [], set()
         for entry in entries:
             overlap = min(end, entry.end) - max(start, entry.start)
