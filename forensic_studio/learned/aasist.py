@@ -82,10 +82,13 @@ class ResidualBlock(nn.Module):
         self.conv2 = nn.Conv2d(c_out, c_out, kernel_size=(2, 3), padding=(0, 1))
         self.conv_downsample = nn.Conv2d(c_in, c_out, kernel_size=(1, 3), padding=(0, 1)) if c_in != c_out else None
 
+    def entry_conv(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv1(x)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # The published weights were trained with conv1 reading the block input directly;
         # bn1 is kept (it is in the state dict) but, as in that training, its output is unused.
-        out = F.selu(self.bn2(self.conv1(x)))
+        out = F.selu(self.bn2(self.entry_conv(x)))
         out = self.conv2(out)
         identity = self.conv_downsample(x) if self.conv_downsample is not None else x
         return F.max_pool2d(out + identity, (1, 3))

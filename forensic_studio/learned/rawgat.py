@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import aasist
 from .aasist import GraphAttention, SincFilterbank
 
 
@@ -48,25 +49,18 @@ class RawGatConfig:
 RAWGAT_ST = RawGatConfig()
 
 
-class ResidualBlock(nn.Module):
-    def __init__(self, channels: tuple[int, int], first: bool):
-        super().__init__()
-        c_in, c_out = channels
-        self.first = first
-        if not first:
-            self.bn1 = nn.BatchNorm2d(c_in)
-            self.conv1 = nn.Conv2d(c_in, c_out, kernel_size=(2, 3), padding=(1, 1))
-        self.conv_1 = nn.Conv2d(1, c_out, kernel_size=(2, 3), padding=(1, 1))  # used by the first block only
-        self.bn2 = nn.BatchNorm2d(c_out)
-        self.conv2 = nn.Conv2d(c_out, c_out, kernel_size=(2, 3), padding=(0, 1))
-        if c_in != c_out:
-            self.conv_downsample = nn.Conv2d(c_in, c_out, kernel_size=(1, 3), padding=(0, 1))
+class ResidualBlock(aasist.ResidualBlock):
+    """AASIST's residual block as RawGAT-ST's weights name it: the first block reads the 1-channel
+    input with ``conv_1`` (which every block carries, unused after the first) instead of ``conv1``."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.conv_1(x) if self.first else self.conv1(x)
-        out = self.conv2(F.selu(self.bn2(out)))
-        identity = self.conv_downsample(x) if hasattr(self, "conv_downsample") else x
-        return F.max_pool2d(out + identity, (1, 3))
+    def __init__(self, channels: tuple[int, int], first: bool):
+        super().__init__(channels, first)
+        if first:
+            del self.conv1
+        self.conv_1 = nn.Conv2d(1, channels[1], kernel_size=(2, 3), padding=(1, 1))
+
+    def entry_conv(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv_1(x) if self.first else self.conv1(x)
 
 
 class TopKPool(nn.Module):

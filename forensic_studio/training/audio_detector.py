@@ -184,8 +184,8 @@ def train_experts(features: list[ClipFeatures], labels: np.ndarray, args) -> Aud
     ensemble = AudioExpertEnsemble(len(VOCODERS), hidden=args.hidden, dropout=args.dropout)
     for slot, vocoder in enumerate(VOCODERS):
         x, y, vocoded = expert_training_set(features, labels, vocoder)
-        expert = train(x, y, args.seed, args.epochs, args.hidden, args.weight_decay, args.dropout, vocoded)
-        ensemble.experts[slot].load_state_dict(expert.state_dict())
+        ensemble.experts[slot] = train(x, y, args.seed, args.epochs, args.hidden, args.weight_decay, args.dropout,
+                                       vocoded)
     return ensemble.eval()
 
 
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         metrics[h] = page_metrics(1 / (1 + np.exp(-(scale * held_out[h] + bias))), labels, pages)
 
     ensemble = train_experts(features, labels, args)
-    windows = sum(len(expert_training_set(features, labels, v)[1]) for v in VOCODERS)
+    windows = sum(len(f.clean) + len(f.laundered) + len(f.vocoded.get(v, ())) for f in features for v in VOCODERS)
     training = {
         "command": "python -m forensic_studio.training.audio_detector " + " ".join(argv if argv is not None else sys.argv[1:]),
         "clips": len(clips), "fake_clips": int(labels.sum()), "pages": len(set(pages)), "windows": int(windows),
