@@ -11,14 +11,17 @@ import torch
 from PIL import Image
 
 from forensic_studio.context import AnalysisContext, Settings
-from forensic_studio.detectors.image.learned import EMBEDDED_MODEL
-from forensic_studio.learned.dual_stream import BayarConv2d, DualStreamDetector
+from forensic_studio.detectors.image.learned import EMBEDDED_MODEL, fills_frame
+from forensic_studio.learned.dual_stream import BayarConv2d, DualStreamDetector, DualStreamEnsemble
 from forensic_studio.learned.efficientnet_lite import SameConv2d
-from forensic_studio.learned.faces import square_crop_box
+from forensic_studio.learned.faces import Face, square_crop_box
+from forensic_studio.learned.image_models import ModelIntegrityError, load_dual_stream
+from forensic_studio.learned.preprocess import batch_tensor
 from forensic_studio.media.intake import sha256_file
 from forensic_studio.pipeline import analyze_file
 from forensic_studio.resources import resource_path
 from forensic_studio.synthetic_media import photo_like
+from forensic_studio.training.model_card import write_model_package
 
 from conftest import SHARED, analyze
 
@@ -87,9 +90,26 @@ def test_faces_are_found_boxed_and_scored_per_face(write):
         assert 0.0 <= region.score <= 1.0
     # The same face twice gets the same score (within resampling noise).
     assert abs(layer.regions[0].score - layer.regions[1].score) < 0.1
+    assert all(r.details["scored_view"] == "face crop" for r in layer.regions)
     # The whole frame is scored too, and the layer keeps the most suspicious view.
     frame = layer.details["whole_frame_probability"]
     assert layer.score == pytest.approx(max(frame, *(r.score for r in layer.regions)), abs=1e-6)
+
+
+def test_a_face_crop_that_fills_the_frame_is_scored_as_the_frame():
+    portrait = Face((40, 30, 170, 190), 0.99, {}, square_crop_box((40, 30, 170, 190), 256, 256))
+    small = Face((300, 200, 60, 70), 0.99, {}, square_crop_box((300, 200, 60, 70), 900, 600))
+    assert fills_frame(portrait, (256, 256, 3))
+    assert not fills_frame(small, (600, 900, 3))
+
+
+@pytest.mark.skipif(not FACES.is_dir(), reason="../shared/datasets/images is not present on this machine")
+def test_dataset_face_crop_is_scored_at_its_own_scale():
+    layer = analyze_file(min((FACES / "fake").glob("*.jpg")), AnalysisContext()).layer("learned")
+    assert layer.details["faces"] == 1
+    (region,) = layer.regions
+    assert region.details["scored_view"] == "whole frame"
+    assert region.score == pytest.approx(layer.details["whole_frame_probability"], abs=1e-6)
 
 
 @pytest.mark.skipif(not FACES.is_dir(), reason="../shared/datasets/images is not present on this machine")
@@ -103,6 +123,47 @@ def test_validation_faces_score_the_right_way_round():
     scores = [analyze_file(s.path, AnalysisContext(settings=Settings(mode="fast"))).layer("learned").score
               for s in validation]
     assert roc_auc(np.array([s.label for s in validation]), np.array(scores)) > 0.85
+
+
+ENSEMBLE_TRAINING = {"sources": ["synthetic"], "train_files": 0, "validation_files": 0, "frozen_blocks": 5,
+                     "train_crop": 64, "native_crops": True, "members": [], "command": "made by a test"}
+
+
+def _members_with_one_frozen_backbone(count: int, shared_blocks: int) -> list[DualStreamDetector]:
+    members = [DualStreamDetector().eval() for _ in range(count)]
+    frozen = [f"visual.{name}" for name in ("_conv_stem", "_bn0", *(f"_blocks.{i}" for i in range(shared_blocks)))]
+    backbone = {k: v for k, v in members[0].state_dict().items() if k.startswith(tuple(frozen))}
+    for member in members[1:]:
+        member.load_state_dict(backbone, strict=False)
+    return members
+
+
+def test_ensemble_package_averages_its_members_log_odds(tmp_path):
+    members = _members_with_one_frozen_backbone(2, shared_blocks=5)
+    ensemble = DualStreamEnsemble(2, shared_blocks=5)
+    for slot, member in zip(ensemble.members, members):
+        slot.load_state_dict(member.state_dict())
+    write_model_package(tmp_path / "ens", ensemble, input_size=64, calibration={"scale": 1.0, "bias": 0.0},
+                        metrics={}, history=[], training=ENSEMBLE_TRAINING, dtype=torch.float16,
+                        architecture={"architecture": "dual_stream_ensemble", "members": 2, "shared_blocks": 5})
+    assert (tmp_path / "ens" / "model.safetensors").stat().st_size < 0.6 * 2 * sum(
+        t.numel() * 4 for t in members[0].state_dict().values())  # float16 on disk
+    loaded = load_dual_stream(tmp_path / "ens", "cpu")
+    crops = [np.asarray(photo_like(64, 64, seed=s)) for s in (1, 2, 3)]
+    logits, _ = loaded.runner.logits(crops)
+    with torch.no_grad():
+        x = batch_tensor(crops, 64)
+        expected = torch.stack([m(x).logit for m in members]).mean(0).numpy()
+    assert np.allclose(logits, expected, atol=0.02)  # float16 storage moves log-odds by rounding only
+
+
+def test_ensemble_whose_members_differ_in_shared_layers_is_refused(tmp_path):
+    ensemble = DualStreamEnsemble(2, shared_blocks=5)  # two independent random backbones
+    write_model_package(tmp_path / "bad", ensemble, input_size=64, calibration={"scale": 1.0, "bias": 0.0},
+                        metrics={}, history=[], training=ENSEMBLE_TRAINING,
+                        architecture={"architecture": "dual_stream_ensemble", "members": 2, "shared_blocks": 5})
+    with pytest.raises(ModelIntegrityError, match="differ"):
+        load_dual_stream(tmp_path / "bad", "cpu")
 
 
 def test_tampered_weights_are_refused(tmp_path, monkeypatch, write):

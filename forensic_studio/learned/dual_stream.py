@@ -108,9 +108,44 @@ class DualStreamDetector(nn.Module):
         self.register_buffer("std", torch.tensor(INPUT_STD).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, rgb: torch.Tensor) -> DualStreamOutput:
-        v = self.visual_proj(self.visual((rgb - self.mean) / self.std))
+        return self.forward_from(rgb, self.early_maps(rgb, 0), 0)
+
+    def early_maps(self, rgb: torch.Tensor, blocks: int) -> torch.Tensor:
+        return self.visual.early((rgb - self.mean) / self.std, blocks)
+
+    def forward_from(self, rgb: torch.Tensor, early: torch.Tensor, blocks: int) -> DualStreamOutput:
+        """The output given ``early_maps(rgb, blocks)``, which an ensemble computes once for all members."""
+        v = self.visual_proj(self.visual.late(early, blocks))
         n = self.noise_proj(self.noise(rgb * 255.0))
         g = torch.sigmoid(self.gate(torch.cat([v, n], dim=1)))
         fused = g * v + (1.0 - g) * n
         logit = self.classifier(self.dropout(F.relu(fused))).squeeze(1)
         return DualStreamOutput(logit=logit, visual_share=g.mean(dim=1))
+
+
+class DualStreamEnsemble(nn.Module):
+    """Independently trained detectors whose log-odds are averaged.
+
+    Every member was fine-tuned from the same ImageNet backbone with its stem and
+    first ``shared_blocks`` blocks frozen, so those layers are the same in all of
+    them (checked on load) and run once per batch.
+    """
+
+    def __init__(self, members: int, shared_blocks: int):
+        super().__init__()
+        self.members = nn.ModuleList(DualStreamDetector() for _ in range(members))
+        self.shared_blocks = shared_blocks
+
+    def forward(self, rgb: torch.Tensor) -> DualStreamOutput:
+        early = self.members[0].early_maps(rgb, self.shared_blocks)
+        outputs = [member.forward_from(rgb, early, self.shared_blocks) for member in self.members]
+        return DualStreamOutput(logit=torch.stack([o.logit for o in outputs]).mean(0),
+                                visual_share=torch.stack([o.visual_share for o in outputs]).mean(0))
+
+    def shared_layers_agree(self) -> bool:
+        def shared(member: DualStreamDetector) -> list[torch.Tensor]:
+            modules = member.visual.early_modules(self.shared_blocks)
+            return [t for m in modules for t in (*m.parameters(), *m.buffers())]
+
+        first = shared(self.members[0])
+        return all(all(torch.equal(a, b) for a, b in zip(first, shared(m))) for m in self.members[1:])

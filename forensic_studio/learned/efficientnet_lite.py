@@ -109,14 +109,25 @@ class EfficientNetLite0(nn.Module):
         self._conv_head = nn.Conv2d(in_ch, FEATURE_CHANNELS, 1, bias=False)
         self._bn1 = _bn(FEATURE_CHANNELS)
 
-    def forward_maps(self, x: torch.Tensor) -> torch.Tensor:
+    def early_modules(self, blocks: int) -> list[nn.Module]:
+        """The stem and the first ``blocks`` blocks: what training may freeze and an ensemble shares."""
+        return [self._conv_stem, self._bn0, *self._blocks[:blocks]]
+
+    def early(self, x: torch.Tensor, blocks: int) -> torch.Tensor:
+        """The stem and the first ``blocks`` blocks: feature maps."""
         x = F.relu6(self._bn0(self._conv_stem(x)))
-        for block in self._blocks:
+        for block in self._blocks[:blocks]:
             x = block(x)
-        return F.relu6(self._bn1(self._conv_head(x)))
+        return x
+
+    def late(self, x: torch.Tensor, blocks: int) -> torch.Tensor:
+        """The blocks after the first ``blocks`` and the head: pooled features."""
+        for block in self._blocks[blocks:]:
+            x = block(x)
+        return F.relu6(self._bn1(self._conv_head(x))).mean(dim=(2, 3))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_maps(x).mean(dim=(2, 3))
+        return self.late(self.early(x, 0), 0)
 
     def load_imagenet(self, state_dict: dict[str, torch.Tensor]) -> None:
         """Load the reference ImageNet checkpoint, dropping its 1000-class head."""

@@ -19,7 +19,7 @@ from safetensors.torch import load_file
 
 from ..media.intake import sha256_file
 from ..results import ModelInfo
-from .dual_stream import DualStreamDetector
+from .dual_stream import DualStreamDetector, DualStreamEnsemble
 from .mesonet import ARCHITECTURES as MESONET_ARCHITECTURES
 from .mesonet import INPUT_SIZE as MESONET_INPUT_SIZE
 from .preprocess import batch_tensor
@@ -61,13 +61,21 @@ class ScoringModel:
 def load_dual_stream(folder: Path, device: str) -> ScoringModel:
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     weights = verified_weights(folder, config["weights"], config["sha256"])
-    module = DualStreamDetector()
-    module.load_state_dict(load_file(str(weights)), strict=True)
+    module = dual_stream_module(config)
+    module.load_state_dict(load_file(str(weights)), strict=True)  # float16 storage is cast to the float32 model
+    if isinstance(module, DualStreamEnsemble) and not module.shared_layers_agree():
+        raise ModelIntegrityError(f"{weights}: the ensemble's members differ in the layers they share")
     size = int(config["input_size"])
     runner = BatchedModel(module, device, lambda crops: batch_tensor(crops, size),
                           lambda out: (out.logit, {"visual_share": out.visual_share}), channels_last=True)
     calibration = (config["calibration"]["scale"], config["calibration"]["bias"])
     return ScoringModel(config["id"], config.get("version", "1"), config["sha256"], runner, calibration)
+
+
+def dual_stream_module(config: dict) -> DualStreamDetector | DualStreamEnsemble:
+    if config["architecture"] == "dual_stream_ensemble":
+        return DualStreamEnsemble(int(config["members"]), int(config["shared_blocks"]))
+    return DualStreamDetector()
 
 
 def load_mesonet(folder: Path, device: str, manifest: dict) -> ScoringModel:

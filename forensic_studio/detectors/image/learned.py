@@ -5,25 +5,37 @@ and people in scenes).  Faces are found with MTCNN and scored as crops with
 margin, and the whole frame is scored too; the layer's score is the most
 suspicious of them, because one swapped face makes the image manipulated.
 Scoring the frame as well matters: on OpenForensics validation the face crops
-alone reached AUC 0.918 and the frame 0.965 (the training view), and the fused
-verdict rose from 0.904 to 0.949.  With no face, the frame is scored for the
-record but carries no weight: the model has only seen images of people.
+alone reached AUC 0.918 and the frame 0.965 (the training view).  A face whose
+crop would fill the frame is not cropped at all: the frame is its view, at its
+own scale.  With no face, the frame is scored for the record but carries no
+weight: the model has only seen images of people.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...context import AnalysisContext
+from ...learned.faces import Face
 from ...resources import resource_path
 from ...results import LayerResult, Region
 from ..registry import register
 from .faces_common import FaceCrops, face_crops
 
-EMBEDDED_MODEL = "image-dual-stream-v1"
+EMBEDDED_MODEL = "image-dual-stream-v2"
 FACE_CONFIDENCE = 0.9
+# A face whose margin crop spans this much of the frame's shorter side is scored by the frame view:
+# cutting and resizing it to 256 px would only resample the frame, which blurs the generator's
+# noise fingerprint the model learned at native scale.
+FRAME_FILLING_CROP = 0.75
 # Without a face the score is shown but not weighed: on scenes this face-trained
 # model measured worse than chance (AUC 0.42 on CIFAKE validation) and it called
 # camera-like photos synthetic. A scene model is future work.
 WHOLE_IMAGE_CONFIDENCE = 0.0
+
+
+def fills_frame(face: Face, shape: tuple[int, ...]) -> bool:
+    return face.crop_box[2] >= FRAME_FILLING_CROP * min(shape[:2])
 
 
 def embedded_image_model(device: str):
@@ -39,12 +51,13 @@ def embedded_image_model(device: str):
 class LearnedImageDetector:
     name = "learned"
     modality = "image"
-    version = "1.1"
+    version = "1.2"
     modes = frozenset({"full", "fast"})
     description = ("Embedded dual-stream network (EfficientNet-Lite0 visual stream + SRM/Bayar noise stream, "
                    "learned gate) trained by the project on StyleGAN faces and GAN face swaps; scores each "
-                   "MTCNN face crop (1.6x margin) and the whole frame at 256 px and keeps the highest; with no "
-                   "face the frame is scored but not weighed.")
+                   "MTCNN face crop (1.6x margin) and the whole frame at 256 px and keeps the highest; a face whose "
+                   "crop would fill the frame is scored by the frame itself, at its own scale; with no face the "
+                   "frame is scored but not weighed.")
     limitations = ("Trained on 256 px face crops from two generator families: diffusion-model faces, full scenes "
                    "and unseen manipulation methods are out of distribution. Faces under ~40 px are not scored. "
                    "A probability from a classifier, not a proof.")
@@ -53,22 +66,27 @@ class LearnedImageDetector:
         model = embedded_image_model(ctx.device)
         crops = face_crops(media)
         ctx.check_cancelled()
-        frame = [media.rgb] if crops.faces else []  # without faces, crops.images already is the frame
-        probabilities, extras = model.predict(crops.images + frame, lambda: ctx.cancelled)
+        if not crops.faces:  # crops.images is the frame
+            probabilities, extras = model.predict(crops.images, lambda: ctx.cancelled)
+            return self._whole_image_result(probabilities[0], extras.get("visual_share"), model)
+        own_crop = [not fills_frame(face, media.rgb.shape) for face in crops.faces]
+        views = [media.rgb] + [image for image, own in zip(crops.images, own_crop) if own]
+        probabilities, extras = model.predict(views, lambda: ctx.cancelled)
         ctx.check_cancelled()
-        shares = extras.get("visual_share")
-        if crops.faces:
-            return self._face_result(crops, probabilities[:-1], float(probabilities[-1]), shares, model)
-        return self._whole_image_result(probabilities[0], shares, model)
+        # Index of each face's view: its own crop, or the frame (view 0) when the crop would only resample it.
+        view_of_face = list(np.where(own_crop, np.cumsum(own_crop), 0))
+        return self._face_result(crops, view_of_face, probabilities, extras.get("visual_share"), model)
 
-    def _face_result(self, crops: FaceCrops, probabilities, frame: float, shares, model) -> LayerResult:
+    def _face_result(self, crops: FaceCrops, view_of_face: list[int], probabilities, shares, model) -> LayerResult:
         regions = []
-        for index, (face, p) in enumerate(zip(crops.faces, probabilities)):
+        for index, (face, view) in enumerate(zip(crops.faces, view_of_face)):
             details = {"detector_confidence": round(face.confidence, 4), "crop_box": list(face.crop_box),
+                       "scored_view": "face crop" if view else "whole frame",
                        "landmarks": {k: list(v) for k, v in face.landmarks.items()}}
             if shares is not None:
-                details["visual_stream_share"] = round(float(shares[index]), 4)
-            regions.append(Region(face.box, float(p), label=f"face {index + 1}", details=details))
+                details["visual_stream_share"] = round(float(shares[view]), 4)
+            regions.append(Region(face.box, float(probabilities[view]), label=f"face {index + 1}", details=details))
+        frame = float(probabilities[0])
         worst = max(range(len(regions)), key=lambda i: regions[i].score)
         faces = (f"{len(regions)} faces, highest {regions[worst].score:.2f} ({regions[worst].label})"
                  if len(regions) > 1 else f"one face {regions[worst].score:.2f}")
