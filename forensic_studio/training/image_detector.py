@@ -42,6 +42,7 @@ from torch.utils.data import DataLoader, Dataset
 from ..evaluation.metrics import summarise
 from ..learned.dual_stream import DualStreamDetector
 from ..learned.preprocess import batch_tensor
+from ..learned.runtime import sigmoid
 from ..media.intake import sha256_file
 from .augment import training_view
 from .model_card import write_model_package
@@ -136,6 +137,17 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(a.detach()), float(b.detach())
 
 
+def validation_loader(files: list[LabelledFile], size: int) -> DataLoader:
+    """Whole validation images at ``size`` px, in file order."""
+    return DataLoader(AugmentedImages(files, 0, False, size, size, False), batch_size=64, num_workers=1)
+
+
+def calibrated_metrics(files: list[LabelledFile], logits: np.ndarray, labels: np.ndarray) -> tuple[dict, dict]:
+    """The Platt calibration fitted on validation logits, and the per-source metrics after it."""
+    scale, bias = fit_platt(logits, labels)
+    return {"scale": scale, "bias": bias}, per_source_metrics(files, sigmoid(scale * logits + bias))
+
+
 def per_source_metrics(files: list[LabelledFile], probabilities: np.ndarray) -> dict[str, dict]:
     labels = np.array([f.label for f in files])
     sources = np.array([f.source for f in files])
@@ -165,8 +177,7 @@ def train(args: argparse.Namespace) -> dict:
     train_set = AugmentedImages(train_files, args.seed, True, args.input_size, crop, args.native_crops)
     generator = torch.Generator().manual_seed(args.seed)
     loader = DataLoader(train_set, batch_size=args.batch, shuffle=True, num_workers=1, generator=generator, drop_last=True)
-    val_set = AugmentedImages(val_files, args.seed, False, args.input_size, crop, args.native_crops)
-    val_loader = DataLoader(val_set, batch_size=64, num_workers=1)
+    val_loader = validation_loader(val_files, args.input_size)
     total_steps = args.epochs * len(loader)
 
     def rate(step: int) -> float:
@@ -207,14 +218,12 @@ def train(args: argparse.Namespace) -> dict:
     # Kept beside the checkpoint for ensemble and calibration studies; never shipped.
     np.savez(Path(args.checkpoint).with_suffix(".val-logits.npz"), **val_logits)
 
-    scale, bias = fit_platt(logits, labels)
-    calibrated = 1 / (1 + np.exp(-(scale * logits + bias)))
-    metrics = per_source_metrics(val_files, calibrated)
+    calibration, metrics = calibrated_metrics(val_files, logits, labels)
     write_model_package(
         Path(args.out),
         model,
         input_size=args.input_size,
-        calibration={"scale": scale, "bias": bias},
+        calibration=calibration,
         metrics=metrics,
         history=history,
         training=_with_earlier_stages(args.init_from, {
@@ -238,7 +247,7 @@ def train(args: argparse.Namespace) -> dict:
 
 
 def _epoch_record(epoch, train_loss: float | None, val_files: list[LabelledFile], logits: np.ndarray) -> dict:
-    metrics = per_source_metrics(val_files, 1 / (1 + np.exp(-logits)))
+    metrics = per_source_metrics(val_files, sigmoid(logits))
     record = {"epoch": epoch, "train_loss": train_loss, "val_auc": {k: v["auc"] for k, v in metrics.items()}}
     print(json.dumps(record), flush=True)
     return record

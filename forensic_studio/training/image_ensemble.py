@@ -16,14 +16,12 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 from safetensors.torch import load_file
-from torch.utils.data import DataLoader
 
 from ..learned.dual_stream import DualStreamEnsemble
 from ..learned.image_models import verified_weights
-from .image_detector import AugmentedImages, fit_platt, per_source_metrics, predict
+from .image_detector import calibrated_metrics, predict, validation_loader
 from .model_card import write_model_package
 from .splits import read_source, split_by_source
 
@@ -60,13 +58,11 @@ def combine(args: argparse.Namespace) -> dict:
     sources = configs[0]["training"]["sources"]
     files = [f for s in sources for f in read_source(Path(args.data) / s)]
     _, val_files = split_by_source(files)
-    loader = DataLoader(AugmentedImages(val_files, 0, False, size, size, True), batch_size=32, num_workers=1)
-    logits, labels = predict(ensemble, loader)
-    scale, bias = fit_platt(logits, labels)
-    metrics = per_source_metrics(val_files, 1 / (1 + np.exp(-(scale * logits + bias))))
+    logits, labels = predict(ensemble, validation_loader(val_files, size))
+    calibration, metrics = calibrated_metrics(val_files, logits, labels)
     first = configs[0]["training"]
     write_model_package(
-        Path(args.out), ensemble, input_size=size, calibration={"scale": scale, "bias": bias}, metrics=metrics,
+        Path(args.out), ensemble, input_size=size, calibration=calibration, metrics=metrics,
         history=[], dtype=STORED_DTYPE,
         architecture={"architecture": "dual_stream_ensemble", "members": len(configs),
                       "shared_blocks": ensemble.shared_blocks},

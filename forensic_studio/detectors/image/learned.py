@@ -13,8 +13,6 @@ weight: the model has only seen images of people.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ...context import AnalysisContext
 from ...learned.faces import Face
 from ...resources import resource_path
@@ -69,12 +67,14 @@ class LearnedImageDetector:
         if not crops.faces:  # crops.images is the frame
             probabilities, extras = model.predict(crops.images, lambda: ctx.cancelled)
             return self._whole_image_result(probabilities[0], extras.get("visual_share"), model)
-        own_crop = [not fills_frame(face, media.rgb.shape) for face in crops.faces]
-        views = [media.rgb] + [image for image, own in zip(crops.images, own_crop) if own]
+        # Each face's view: its own crop, or the frame (view 0) when the crop would only resample it.
+        views, view_of_face = [media.rgb], []
+        for face, image in zip(crops.faces, crops.images):
+            view_of_face.append(0 if fills_frame(face, media.rgb.shape) else len(views))
+            if view_of_face[-1]:
+                views.append(image)
         probabilities, extras = model.predict(views, lambda: ctx.cancelled)
         ctx.check_cancelled()
-        # Index of each face's view: its own crop, or the frame (view 0) when the crop would only resample it.
-        view_of_face = list(np.where(own_crop, np.cumsum(own_crop), 0))
         return self._face_result(crops, view_of_face, probabilities, extras.get("visual_share"), model)
 
     def _face_result(self, crops: FaceCrops, view_of_face: list[int], probabilities, shares, model) -> LayerResult:
