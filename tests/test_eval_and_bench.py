@@ -39,6 +39,18 @@ def test_eval_cli_reports_per_source_and_pooled(tmp_path):
     assert set(report["sources"]) == {"setA", "nested/setB"}
     assert report["pooled"]["n"] == 12 and report["pooled"]["auc"] == 1.0
     assert sum(report["failed"].values()) == 1
+    # Each layer's own score, beside the fused verdict: here the metadata layer alone separates the classes.
+    metadata = report["layers"]["metadata"]
+    assert set(metadata) == {"setA", "nested/setB", "pooled"}
+    assert metadata["pooled"]["n"] == 12 and metadata["pooled"]["auc"] == 1.0
+
+
+def test_a_layer_that_never_varies_has_no_auc():
+    from forensic_studio.evaluation.evaluate import _layer_aucs
+
+    aucs = _layer_aucs({"a": [(0, 0.5), (1, 0.5)], "b": [(0, 0.2), (1, 0.9)]})
+    assert aucs["a"]["auc"] is None and aucs["b"]["auc"] == 1.0
+    assert aucs["pooled"] == {"n": 4, "auc": 0.875}  # one tie among four pairs
 
 
 def test_bench_reports_medians_and_memory():

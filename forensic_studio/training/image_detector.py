@@ -5,7 +5,7 @@ resized crops; at native scale (224 px crops, 256 px inference) so the noise
 stream sees generator fingerprints unresampled; and a weight-averaged stage
 (SWA: constant rate, the epoch-end weights averaged, batch-norm statistics
 refreshed). ``training.image_ensemble`` then combines them. About 3 h 20 min on
-two CPU cores in all (111 and 87 min per member); the model card has the exact commands:
+two CPU cores in all (111 and 86 min per member); the model card has the exact commands:
 
     pip install -e ".[train]"
     python -m forensic_studio.training.image_detector --epochs 8 --out /tmp/stage1
@@ -13,9 +13,9 @@ two CPU cores in all (111 and 87 min per member); the model card has the exact c
         --train-crop 224 --native-crops --init-from /tmp/stage1/model.safetensors --out /tmp/stage2
     python -m forensic_studio.training.image_detector --epochs 4 --average --lr 1.5e-4 --input-size 256 \\
         --train-crop 224 --native-crops --seed 2026 --init-from /tmp/stage2/model.safetensors --out /tmp/member-1
-    (the same with --seed 4321 for the first two stages and 2027 for the third: /tmp/member-2)
+    (the same with --seed 777 for the first two stages and 2028 for the third: /tmp/member-2)
     python -m forensic_studio.training.image_ensemble --members /tmp/member-1 /tmp/member-2 \\
-        --out resources/models/image-dual-stream-v2
+        --out resources/models/image-dual-stream-v3
 
 Seeded; the split is grouped by near-duplicate clusters (see ``splits``).
 """

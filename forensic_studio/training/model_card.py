@@ -105,8 +105,8 @@ def _member_stages_text(training: dict) -> str:
 def _selection_text(config: dict) -> str:
     if "members" not in config["training"]:
         return ""
-    return ("; weight averaging and the second member were adopted after comparing them on this split, "
-            "so its AUCs are somewhat optimistic too")
+    return ("; weight averaging, and which of the trained networks became members, were decided by comparing "
+            "them on this split, so its AUCs are somewhat optimistic too")
 
 
 def _ensemble_text(config: dict) -> str:

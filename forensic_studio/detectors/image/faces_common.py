@@ -20,7 +20,7 @@ def face_crops(media) -> FaceCrops:
 
 
 def _detect_and_crop(rgb: np.ndarray) -> FaceCrops:
-    faces = shared_detector().detect(rgb)
+    faces = shared_detector().detect_with_retries(rgb)
     if faces:
         return FaceCrops(faces, [crop(rgb, f.crop_box) for f in faces])
     return FaceCrops([], [rgb])

@@ -20,7 +20,7 @@ from ...results import LayerResult, Region
 from ..registry import register
 from .faces_common import FaceCrops, face_crops
 
-EMBEDDED_MODEL = "image-dual-stream-v2"
+EMBEDDED_MODEL = "image-dual-stream-v3"
 FACE_CONFIDENCE = 0.9
 # A face whose margin crop spans this much of the frame's shorter side is scored by the frame view:
 # cutting and resizing it to 256 px would only resample the frame, which blurs the generator's
@@ -49,11 +49,12 @@ def embedded_image_model(device: str):
 class LearnedImageDetector:
     name = "learned"
     modality = "image"
-    version = "1.2"
+    version = "1.3"
     modes = frozenset({"full", "fast"})
     description = ("Embedded dual-stream network (EfficientNet-Lite0 visual stream + SRM/Bayar noise stream, "
                    "learned gate) trained by the project on StyleGAN faces and GAN face swaps; scores each "
-                   "MTCNN face crop (1.6x margin) and the whole frame at 256 px and keeps the highest; a face whose "
+                   "MTCNN face crop (1.6x margin; where none is found, MTCNN is asked again on contrast-equalised "
+                   "and median-filtered copies, whose boxes are then cut from the original pixels) and the whole frame at 256 px and keeps the highest; a face whose "
                    "crop would fill the frame is scored by the frame itself, at its own scale; with no face the "
                    "frame is scored but not weighed.")
     limitations = ("Trained on 256 px face crops from two generator families: diffusion-model faces, full scenes "
@@ -81,7 +82,7 @@ class LearnedImageDetector:
         regions = []
         for index, (face, view) in enumerate(zip(crops.faces, view_of_face)):
             details = {"detector_confidence": round(face.confidence, 4), "crop_box": list(face.crop_box),
-                       "scored_view": "face crop" if view else "whole frame",
+                       "scored_view": "face crop" if view else "whole frame", "found_on": face.found_on,
                        "landmarks": {k: list(v) for k, v in face.landmarks.items()}}
             if shares is not None:
                 details["visual_stream_share"] = round(float(shares[view]), 4)
@@ -92,6 +93,8 @@ class LearnedImageDetector:
                  if len(regions) > 1 else f"one face {regions[worst].score:.2f}")
         score = max(regions[worst].score, frame)
         summary = f"Synthetic probability {score:.2f}: {faces}, whole frame {frame:.2f}"
+        if crops.faces[0].found_on != "original":  # every face comes from the same detection pass
+            summary += f" (no face found on the original image; found on its {crops.faces[0].found_on})"
         details = {"faces": len(regions), "worst_face": regions[worst].label, "whole_frame_probability": round(frame, 6)}
         return LayerResult(self.name, score, FACE_CONFIDENCE, summary, self.version, details,
                            regions=regions, models=[model.info])
