@@ -15,13 +15,12 @@ boxes come from those copies; every detector scores the original pixels.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import threading
 import types
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -54,7 +53,10 @@ def median_filtered(rgb: np.ndarray) -> np.ndarray:
 
 
 View = Callable[[np.ndarray], np.ndarray]
-RETRY_VIEWS: tuple[tuple[str, View], ...] = (("contrast-equalised copy", equalised_contrast), ("median-filtered copy", median_filtered))
+RETRY_VIEWS: tuple[tuple[str, View], ...] = (
+    ("contrast-equalised copy", equalised_contrast),
+    ("median-filtered copy", median_filtered),
+)
 
 
 def _import_mtcnn():
@@ -88,7 +90,7 @@ class FaceDetector:
         for name, view in RETRY_VIEWS:
             if faces:
                 break
-            faces = [dataclasses.replace(face, found_on=name) for face in self.detect(rgb, max_side, view)]
+            faces = [replace(face, found_on=name) for face in self.detect(rgb, max_side, view)]
         return faces
 
     def detect_in(self, rgb: np.ndarray, roi: tuple[int, int, int, int], max_side: int,

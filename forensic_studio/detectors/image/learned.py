@@ -53,10 +53,10 @@ class LearnedImageDetector:
     modes = frozenset({"full", "fast"})
     description = ("Embedded dual-stream network (EfficientNet-Lite0 visual stream + SRM/Bayar noise stream, "
                    "learned gate) trained by the project on StyleGAN faces and GAN face swaps; scores each "
-                   "MTCNN face crop (1.6x margin; where none is found, MTCNN is asked again on contrast-equalised "
-                   "and median-filtered copies, whose boxes are then cut from the original pixels) and the whole frame at 256 px and keeps the highest; a face whose "
-                   "crop would fill the frame is scored by the frame itself, at its own scale; with no face the "
-                   "frame is scored but not weighed.")
+                   "MTCNN face crop (1.6x margin) and the whole frame at 256 px and keeps the highest; where MTCNN "
+                   "finds no face it is asked again on contrast-equalised and median-filtered copies, and the boxes "
+                   "are cut from the original pixels; a face whose crop would fill the frame is scored by the "
+                   "frame itself, at its own scale; with no face the frame is scored but not weighed.")
     limitations = ("Trained on 256 px face crops from two generator families: diffusion-model faces, full scenes "
                    "and unseen manipulation methods are out of distribution. Faces under ~40 px are not scored. "
                    "A probability from a classifier, not a proof.")
