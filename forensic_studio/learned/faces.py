@@ -33,13 +33,16 @@ MIN_CONFIDENCE = 0.9
 CROP_MARGIN = 1.6
 
 
+ORIGINAL = "original"  # Face.found_on for a face found on the image itself, not on a retry copy
+
+
 @dataclass
 class Face:
     box: tuple[int, int, int, int]  # x, y, w, h in the original image
     confidence: float
     landmarks: dict[str, tuple[int, int]]
     crop_box: tuple[int, int, int, int]  # square crop with margin, clipped to the image
-    found_on: str = "original"  # the copy of the image the detector found it on (see RETRY_VIEWS)
+    found_on: str = ORIGINAL  # the copy of the image the detector found it on (see RETRY_VIEWS)
 
 
 def equalised_contrast(rgb: np.ndarray) -> np.ndarray:
@@ -103,10 +106,11 @@ class FaceDetector:
         scale = min(1.0, max_side / max(rw, rh))
         small = (cv2.resize(region, (max(1, round(rw * scale)), max(1, round(rh * scale))), interpolation=cv2.INTER_AREA)
                  if scale < 1 else region)
+        small = np.ascontiguousarray(small)
         if view is not None:
-            small = view(np.ascontiguousarray(small))  # on the shrunk copy: cheap whatever the original's size
+            small = view(small)  # on the shrunk copy: cheap whatever the original's size
         with self._lock:
-            found = self._net.detect_faces(np.ascontiguousarray(small))
+            found = self._net.detect_faces(small)
         faces = []
         for item in found:
             if float(item["confidence"]) < MIN_CONFIDENCE:

@@ -14,7 +14,7 @@ weight: the model has only seen images of people.
 from __future__ import annotations
 
 from ...context import AnalysisContext
-from ...learned.faces import Face
+from ...learned.faces import ORIGINAL, Face
 from ...resources import resource_path
 from ...results import LayerResult, Region
 from ..registry import register
@@ -93,7 +93,7 @@ class LearnedImageDetector:
                  if len(regions) > 1 else f"one face {regions[worst].score:.2f}")
         score = max(regions[worst].score, frame)
         summary = f"Synthetic probability {score:.2f}: {faces}, whole frame {frame:.2f}"
-        if crops.faces[0].found_on != "original":  # every face comes from the same detection pass
+        if crops.faces[0].found_on != ORIGINAL:  # every face comes from the same detection pass
             summary += f" (no face found on the original image; found on its {crops.faces[0].found_on})"
         details = {"faces": len(regions), "worst_face": regions[worst].label, "whole_frame_probability": round(frame, 6)}
         return LayerResult(self.name, score, FACE_CONFIDENCE, summary, self.version, details,
