@@ -38,12 +38,14 @@ def analyse(qtbot, window, paths: list, count: int = 1, timeout: int = ANALYSIS_
     """Queue ``paths`` and wait until ``count`` jobs finished; their results in completion order.
 
     The listener is connected before the files are queued: a broken file can finish in a millisecond.
+    It runs on the worker thread as the signal is emitted, while the window's own slot is queued behind
+    it, so the wait also covers the window having taken each result in.
     """
     done: list = []
-    window.worker.finished.connect(lambda job_id, result: done.append(result))
+    window.worker.finished.connect(lambda job_id, result: done.append((job_id, result)))
     window.add_paths([str(p) for p in paths])
-    qtbot.waitUntil(lambda: len(done) >= count, timeout=timeout)
-    return done
+    qtbot.waitUntil(lambda: len(done) >= count and all(job_id in window.results for job_id, _ in done), timeout=timeout)
+    return [result for _, result in done]
 
 
 def tabs(window) -> dict[str, object]:
@@ -131,6 +133,7 @@ def test_cancel_stops_a_long_job_within_a_second(qtbot, window, tmp_path):
     asked = time.perf_counter()
     window.jobs.cancel_requested.emit(1)
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    qtbot.waitUntil(lambda: 1 in window.results, timeout=5000)  # the window's queued slot, after the listener
     finished_at, result = done[0]
     assert result.error is not None and result.error.code == "cancelled"
     assert finished_at - asked < 1.0
@@ -178,7 +181,8 @@ def test_a_case_records_runs_and_bookmarks(qtbot, window, tmp_path, camera_photo
     recorded = []
     window.worker.recorded.connect(lambda *args: recorded.append(args))
     analyse(qtbot, window, [camera_photo])
-    qtbot.waitUntil(lambda: bool(recorded), timeout=10_000)
+    # The listener runs on the worker thread; the window learns the evidence id from its own queued slot.
+    qtbot.waitUntil(lambda: bool(recorded) and recorded[0][0] in window.case_ids, timeout=10_000)
     window.show_result(1)
     monkeypatch.setattr(dialogs.BookmarkDialog, "exec", lambda self: dialogs.BookmarkDialog.DialogCode.Accepted)
     monkeypatch.setattr(dialogs.BookmarkDialog, "values", lambda self: ("copy_move", "warning", "cloned patch?"))
