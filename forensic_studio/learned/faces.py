@@ -11,6 +11,9 @@ dark, speckled or streaked with rain. So when it finds nothing in a still image
 it is asked again on two normalised copies: local contrast equalisation of the
 luminance (CLAHE) and a 5x5 median filter (speckle, rain, pixel noise). Only the
 boxes come from those copies; every detector scores the original pixels.
+Before those copies, an installed RetinaFace pack (``learned/retinaface.py``) is
+asked on the original: a second detector on the evidence itself comes before
+detections on altered copies.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ CROP_MARGIN = 1.6
 
 
 ORIGINAL = "original"  # Face.found_on for a face found on the image itself, not on a retry copy
+MTCNN = "MTCNN"  # Face.detector for the built-in detector; faces from a detector pack carry the pack's id
+
+# What a detector finds in the (shrunk) image it is given: box (x, y, w, h), confidence, landmarks.
+Found = tuple[tuple[float, float, float, float], float, dict[str, tuple[float, float]]]
 
 
 @dataclass
@@ -43,6 +50,7 @@ class Face:
     landmarks: dict[str, tuple[int, int]]
     crop_box: tuple[int, int, int, int]  # square crop with margin, clipped to the image
     found_on: str = ORIGINAL  # the copy of the image the detector found it on (see RETRY_VIEWS)
+    detector: str = MTCNN
 
 
 def equalised_contrast(rgb: np.ndarray) -> np.ndarray:
@@ -82,14 +90,18 @@ class FaceDetector:
         self._net = _import_mtcnn()(min_face_size=min_face_px)
         self._lock = threading.Lock()
 
-    def detect(self, rgb: np.ndarray, max_side: int = DETECTION_MAX_SIDE, view: View | None = None) -> list[Face]:
+    def detect(self, rgb: np.ndarray, max_side: int = DETECTION_MAX_SIDE, view: View | None = None,
+               finder: Callable[[np.ndarray], list[Found]] | None = None) -> list[Face]:
         """Faces in the whole image (shrunk so its longer side is at most ``max_side``), largest first."""
-        return self.detect_in(rgb, (0, 0, rgb.shape[1], rgb.shape[0]), max_side, view)
+        return self.detect_in(rgb, (0, 0, rgb.shape[1], rgb.shape[0]), max_side, view, finder)
 
-    def detect_with_retries(self, rgb: np.ndarray, max_side: int = DETECTION_MAX_SIDE) -> list[Face]:
-        """``detect``, then the same on each of RETRY_VIEWS until one finds a face (for still images: two
+    def detect_with_retries(self, rgb: np.ndarray, max_side: int = DETECTION_MAX_SIDE, second=None) -> list[Face]:
+        """``detect``; where it finds nothing, the ``second`` detector (a RetinaFace pack, if installed) on the
+        original, then MTCNN on each of RETRY_VIEWS until one finds a face (for still images: up to three
         more passes where there is no face, ~0.35 s at 1280 px)."""
         faces = self.detect(rgb, max_side)
+        if not faces and second is not None:
+            faces = [replace(face, detector=second.info.id) for face in self.detect(rgb, max_side, finder=second.detect)]
         for name, view in RETRY_VIEWS:
             if faces:
                 break
@@ -97,9 +109,9 @@ class FaceDetector:
         return faces
 
     def detect_in(self, rgb: np.ndarray, roi: tuple[int, int, int, int], max_side: int,
-                  view: View | None = None) -> list[Face]:
-        """Faces inside ``roi`` (x, y, w, h) of ``rgb``, found on ``view`` of it if given; boxes and crops are
-        in the coordinates of ``rgb``."""
+                  view: View | None = None, finder: Callable[[np.ndarray], list[Found]] | None = None) -> list[Face]:
+        """Faces inside ``roi`` (x, y, w, h) of ``rgb``, found on ``view`` of it if given, by ``finder`` if given
+        (else MTCNN); boxes and crops are in the coordinates of ``rgb``."""
         height, width = rgb.shape[:2]
         x0, y0, rw, rh = roi
         region = rgb[y0:y0 + rh, x0:x0 + rw]
@@ -109,19 +121,22 @@ class FaceDetector:
         small = np.ascontiguousarray(small)
         if view is not None:
             small = view(small)  # on the shrunk copy: cheap whatever the original's size
-        with self._lock:
-            found = self._net.detect_faces(small)
         faces = []
-        for item in found:
-            if float(item["confidence"]) < MIN_CONFIDENCE:
-                continue
-            x, y, bw, bh = (v / scale for v in item["box"])
-            if min(bw, bh) < MIN_FACE_PX * 0.75:
+        for found_box, confidence, points in (finder or self._mtcnn)(small):
+            x, y, bw, bh = (v / scale for v in found_box)
+            left, top = max(0.0, x), max(0.0, y)  # RetinaFace boxes may start outside the image
+            x, y, bw, bh = left, top, x + bw - left, y + bh - top
+            if confidence < MIN_CONFIDENCE or min(bw, bh) < MIN_FACE_PX * 0.75:
                 continue
             box = (int(x) + x0, int(y) + y0, int(bw), int(bh))
-            landmarks = {k: (int(px / scale) + x0, int(py / scale) + y0) for k, (px, py) in item["keypoints"].items()}
-            faces.append(Face(box, float(item["confidence"]), landmarks, square_crop_box(box, width, height)))
+            landmarks = {k: (int(px / scale) + x0, int(py / scale) + y0) for k, (px, py) in points.items()}
+            faces.append(Face(box, confidence, landmarks, square_crop_box(box, width, height)))
         return sorted(faces, key=lambda f: -f.box[2] * f.box[3])
+
+    def _mtcnn(self, rgb: np.ndarray) -> list[Found]:
+        with self._lock:
+            found = self._net.detect_faces(rgb)
+        return [(tuple(item["box"]), float(item["confidence"]), item["keypoints"]) for item in found]
 
 
 def square_crop_box(box: tuple[int, int, int, int], width: int, height: int, margin: float = CROP_MARGIN) -> tuple[int, int, int, int]:

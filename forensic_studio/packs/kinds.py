@@ -37,12 +37,21 @@ def _aasist(pack: Pack, device: str):
     return load_aasist(pack.folder, device, pack.manifest)
 
 
+def _retinaface(pack: Pack, device: str):
+    from ..learned.retinaface import RetinaFace
+    from ..results import ModelInfo
+
+    info = ModelInfo(pack.id, str(pack.manifest.get("version", "")), pack.manifest["files"].get("model.onnx", ""))
+    return RetinaFace(pack.folder / "model.onnx", info)  # OpenCV DNN on the CPU whatever the device: ~8 ms at 256 px
+
+
 LOADERS: dict[str, Callable[[Pack, str], object]] = {
     "hf-image-classification": _hf_image,
     "mesonet": _mesonet,
     "aasist": _aasist,
     "hf-audio-classification": _hf_audio,
     "rawgat-st": _rawgat,
+    "retinaface-onnx": _retinaface,
 }
 
 

@@ -17,7 +17,7 @@ from ...context import AnalysisContext
 from ...results import HeatMap, LayerResult
 from ..registry import register
 from .jpeg_tables import estimate_quality
-from .stats import block_mean, block_std, evidence_score, largest_blob_fraction, logistic, robust_z
+from .stats import area_confidence, block_mean, block_std, evidence_score, largest_blob_fraction, logistic, robust_z
 
 BLOCK = 16
 MIN_LOG_SCALE = 0.3  # log-error spread below this is treated as uniform (fixed-point JPEGs)
@@ -27,12 +27,13 @@ MIN_LOG_SCALE = 0.3  # log-error spread below this is treated as uniform (fixed-
 class ErrorLevelAnalysis:
     name = "ela"
     modality = "image"
-    version = "1.0"
+    version = "1.1"
     modes = frozenset({"full"})
     description = ("Error level analysis on luma: JPEG re-compression at the file's own estimated quality (90 for "
                    "non-JPEG files), per-16px-block error regressed on local texture; residual outliers mapped.")
     limitations = ("Uniform for images re-saved several times or heavily resized; strong edges and saturated "
-                   "areas can stand out without manipulation. A map to read, not a proof.")
+                   "areas can stand out without manipulation. Below 512x512 px its weight shrinks with the area (too few "
+                   "blocks to tell a chance outlier from a paste). A map to read, not a proof.")
 
     def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
         quality = _recompress_quality(media, ctx.settings.jpeg_recompress_quality)
@@ -53,7 +54,7 @@ class ErrorLevelAnalysis:
         maps = {"ela": HeatMap.from_float(error, label="ELA error (luma)"),
                 "ela_outliers": HeatMap.from_float(np.clip(robust_z(residual, MIN_LOG_SCALE), 0, 8), vmin=0, vmax=8,
                                                    label="error unexplained by texture (robust z)")}
-        return LayerResult(self.name, score, 0.5, summary, self.version, details, maps)
+        return LayerResult(self.name, score, area_confidence(media.gray.shape), summary, self.version, details, maps)
 
 
 def _recompress_quality(media, default: int) -> int:

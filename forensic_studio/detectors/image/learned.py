@@ -14,7 +14,7 @@ weight: the model has only seen images of people.
 from __future__ import annotations
 
 from ...context import AnalysisContext
-from ...learned.faces import ORIGINAL, Face
+from ...learned.faces import MTCNN, ORIGINAL, Face
 from ...resources import resource_path
 from ...results import LayerResult, Region
 from ..registry import register
@@ -49,13 +49,13 @@ def embedded_image_model(device: str):
 class LearnedImageDetector:
     name = "learned"
     modality = "image"
-    version = "1.3"
+    version = "1.4"
     modes = frozenset({"full", "fast"})
     description = ("Embedded dual-stream network (EfficientNet-Lite0 visual stream + SRM/Bayar noise stream, "
                    "learned gate) trained by the project on StyleGAN faces and GAN face swaps; scores each "
                    "MTCNN face crop (1.6x margin) and the whole frame at 256 px and keeps the highest; where MTCNN "
-                   "finds no face it is asked again on contrast-equalised and median-filtered copies, and the boxes "
-                   "are cut from the original pixels; a face whose crop would fill the frame is scored by the "
+                   "finds no face, an installed RetinaFace pack is asked, then MTCNN again on contrast-equalised and "
+                   "median-filtered copies, and the boxes are cut from the original pixels; a face whose crop would fill the frame is scored by the "
                    "frame itself, at its own scale; with no face the frame is scored but not weighed.")
     limitations = ("Trained on 256 px face crops from two generator families: diffusion-model faces, full scenes "
                    "and unseen manipulation methods are out of distribution. Faces under ~40 px are not scored. "
@@ -67,7 +67,7 @@ class LearnedImageDetector:
         ctx.check_cancelled()
         if not crops.faces:  # crops.images is the frame
             probabilities, extras = model.predict(crops.images, lambda: ctx.cancelled)
-            return self._whole_image_result(probabilities[0], extras.get("visual_share"), model)
+            return self._whole_image_result(probabilities[0], extras.get("visual_share"), [model.info, *crops.detector_packs])
         # Each face's view: its own crop, or the frame (view 0) when the crop would only resample it.
         views, view_of_face = [media.rgb], []
         for face, image in zip(crops.faces, crops.images):
@@ -83,6 +83,7 @@ class LearnedImageDetector:
         for index, (face, view) in enumerate(zip(crops.faces, view_of_face)):
             details = {"detector_confidence": round(face.confidence, 4), "crop_box": list(face.crop_box),
                        "scored_view": "face crop" if view else "whole frame", "found_on": face.found_on,
+                       "detector": face.detector,
                        "landmarks": {k: list(v) for k, v in face.landmarks.items()}}
             if shares is not None:
                 details["visual_stream_share"] = round(float(shares[view]), 4)
@@ -93,17 +94,20 @@ class LearnedImageDetector:
                  if len(regions) > 1 else f"one face {regions[worst].score:.2f}")
         score = max(regions[worst].score, frame)
         summary = f"Synthetic probability {score:.2f}: {faces}, whole frame {frame:.2f}"
-        if crops.faces[0].found_on != ORIGINAL:  # every face comes from the same detection pass
-            summary += f" (no face found on the original image; found on its {crops.faces[0].found_on})"
+        first = crops.faces[0]  # every face comes from the same detection pass
+        if first.detector != MTCNN:
+            summary += f" (MTCNN found no face; the {first.detector} detector found it)"
+        elif first.found_on != ORIGINAL:
+            summary += f" (no face found on the original image; found on its {first.found_on})"
         details = {"faces": len(regions), "worst_face": regions[worst].label, "whole_frame_probability": round(frame, 6)}
         return LayerResult(self.name, score, FACE_CONFIDENCE, summary, self.version, details,
-                           regions=regions, models=[model.info])
+                           regions=regions, models=[model.info, *crops.detector_packs])
 
-    def _whole_image_result(self, probability, shares, model) -> LayerResult:
+    def _whole_image_result(self, probability, shares, models) -> LayerResult:
         details = {"faces": 0}
         if shares is not None:
             details["visual_stream_share"] = round(float(shares[0]), 4)
         summary = (f"No face found; whole-image probability {probability:.2f}, not weighed "
                    "(the model is trained on faces only)")
         return LayerResult(self.name, float(probability), WHOLE_IMAGE_CONFIDENCE, summary, self.version, details,
-                           models=[model.info])
+                           models=models)

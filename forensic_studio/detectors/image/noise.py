@@ -14,7 +14,7 @@ import numpy as np
 from ...context import AnalysisContext
 from ...results import HeatMap, LayerResult
 from ..registry import register
-from .stats import block_mean, block_std, evidence_score, largest_blob_fraction, logistic, robust_z
+from .stats import area_confidence, block_mean, block_std, evidence_score, largest_blob_fraction, logistic, robust_z
 
 BLOCK = 32
 
@@ -22,12 +22,13 @@ BLOCK = 32
 class NoiseResidual:
     name = "noise"
     modality = "image"
-    version = "1.0"
+    version = "1.1"
     modes = frozenset({"full"})
     description = ("SRM 'KB' high-pass residual; mean absolute residual per 32-px block over the flatter 60% "
                    "of blocks (unclipped); robust z-scores of log noise level; largest outlying connected area.")
     limitations = ("Denoising, beautification filters and strong compression flatten noise everywhere; "
-                   "regions of very different brightness legitimately differ somewhat.")
+                   "regions of very different brightness legitimately differ somewhat, and an out-of-focus background "
+                   "carries less noise than the subject. Below 512x512 px its weight shrinks with the area.")
 
     def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
         gray = media.gray
@@ -55,4 +56,4 @@ class NoiseResidual:
         maps = {"noise_level": HeatMap.from_float(display, label="local noise level (log, 32-px blocks)"),
                 "noise_residual": HeatMap.from_float(np.clip(residual, 0, 20), vmin=0, vmax=20,
                                                      label="high-pass residual |KB|")}
-        return LayerResult(self.name, score, 0.5, summary, self.version, details, maps)
+        return LayerResult(self.name, score, area_confidence(media.gray.shape), summary, self.version, details, maps)

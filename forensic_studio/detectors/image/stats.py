@@ -5,6 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 
+# Block statistics (robust z-scores, the largest outlying area) rest on the number of blocks: below
+# this analysed area one or two blocks that stand out by chance already make a "largest area" of a
+# few per cent. On the 256-px real faces of faces140k validation, ELA scored above 0.9 on 11 % and the
+# noise layer on 30 %, against 2 % and 22 % of the StyleGAN fakes.
+FULL_EVIDENCE_SIDE = 512
+
+
+def area_confidence(shape: tuple[int, ...], full: float = 0.5) -> float:
+    """A block-statistics layer's confidence: ``full`` from FULL_EVIDENCE_SIDE² pixels, in proportion below."""
+    return full * min(1.0, shape[0] * shape[1] / FULL_EVIDENCE_SIDE**2)
+
+
 def block_view(array: np.ndarray, block: int) -> np.ndarray:
     """Crop ``array`` (H, W) to whole blocks and view it as (H/b, W/b, b, b)."""
     height, width = (array.shape[0] // block) * block, (array.shape[1] // block) * block
