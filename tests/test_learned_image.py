@@ -36,6 +36,33 @@ def test_same_padding_matches_tensorflow_output_sizes():
         assert conv(torch.zeros(1, 1, size, size)).shape[-1] == -(-size // 2)
 
 
+def test_stride_one_same_padding_equals_the_explicit_tensorflow_padding():
+    import torch.nn.functional as F
+
+    conv = SameConv2d(4, 4, 5, groups=4, bias=False)
+    x = torch.randn(2, 4, 33, 40)
+    explicit = F.conv2d(F.pad(x, [2, 2, 2, 2]), conv.weight, None, 1, 0, 1, 4)
+    assert torch.allclose(conv(x), explicit, atol=1e-6)
+
+
+def test_folding_batch_norms_leaves_the_outputs_unchanged():
+    torch.manual_seed(3)
+    model = DualStreamEnsemble(2, shared_blocks=5).eval()
+    for bn in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)):  # statistics far from 0/1
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 2.0)
+        bn.weight.data.uniform_(0.5, 1.5)
+        bn.bias.data.uniform_(-0.2, 0.2)
+    x = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        before = model(x)
+        model.fold_batch_norms()
+        after = model(x)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+    assert torch.allclose(before.logit, after.logit, atol=1e-4)
+    assert torch.allclose(before.visual_share, after.visual_share, atol=1e-5)
+
+
 def test_bayar_filters_are_prediction_error_filters():
     weight = BayarConv2d(3, 4).constrained_weight()
     assert torch.allclose(weight.sum(dim=(2, 3)), torch.zeros(4, 3), atol=1e-5)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .efficientnet_lite import FEATURE_CHANNELS, INPUT_MEAN, INPUT_STD, EfficientNetLite0
+from .efficientnet_lite import FEATURE_CHANNELS, INPUT_MEAN, INPUT_STD, EfficientNetLite0, fold_batch_norm
 
 # Rich-model (SRM) kernels from steganalysis: first order, second order, and the
 # 5x5 "KV" kernel. They are fixed: learning would let them drift towards content.
@@ -83,6 +83,10 @@ class NoiseStream(nn.Module):
         bayar = self.bayar(pixels).clamp(-RESIDUAL_CLIP * 4, RESIDUAL_CLIP * 4) / 4.0
         return self.body(torch.cat([srm, bayar], dim=1)).mean(dim=(2, 3))
 
+    def fold_batch_norms(self) -> None:
+        for block in self.body:  # Sequential(conv, bn, relu): children "0" and "1"
+            fold_batch_norm(block, "0", "1")
+
 
 @dataclass
 class DualStreamOutput:
@@ -122,6 +126,11 @@ class DualStreamDetector(nn.Module):
         logit = self.classifier(self.dropout(F.relu(fused))).squeeze(1)
         return DualStreamOutput(logit=logit, visual_share=g.mean(dim=1))
 
+    def fold_batch_norms(self) -> None:
+        """For inference only (see ``fold_batch_norm``); a folded model must not be trained further."""
+        self.visual.fold_batch_norms()
+        self.noise.fold_batch_norms()
+
 
 class DualStreamEnsemble(nn.Module):
     """Independently trained detectors whose log-odds are averaged.
@@ -141,6 +150,10 @@ class DualStreamEnsemble(nn.Module):
         outputs = [member.forward_from(rgb, early, self.shared_blocks) for member in self.members]
         return DualStreamOutput(logit=torch.stack([o.logit for o in outputs]).mean(0),
                                 visual_share=torch.stack([o.visual_share for o in outputs]).mean(0))
+
+    def fold_batch_norms(self) -> None:
+        for member in self.members:
+            member.fold_batch_norms()
 
     def shared_layers_agree(self) -> bool:
         def shared(member: DualStreamDetector) -> list[torch.Tensor]:

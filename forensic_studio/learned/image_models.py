@@ -65,6 +65,7 @@ def load_dual_stream(folder: Path, device: str) -> ScoringModel:
     module.load_state_dict(load_file(str(weights)), strict=True)  # float16 storage is cast to the float32 model
     if isinstance(module, DualStreamEnsemble) and not module.shared_layers_agree():
         raise ModelIntegrityError(f"{weights}: the ensemble's members differ in the layers they share")
+    module.eval().fold_batch_norms()  # ~10 % faster on CPU; log-odds move by ~2e-5
     size = int(config["input_size"])
     runner = BatchedModel(module, device, lambda crops: batch_tensor(crops, size),
                           lambda out: (out.logit, {"visual_share": out.visual_share}), channels_last=True)
