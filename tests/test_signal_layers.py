@@ -50,6 +50,16 @@ def test_periodic_pattern_peaks_in_the_spectrum(write):
     assert [abs(f) for f in peak_layer.details["peak_frequency_cycles_per_px"]] == pytest.approx([1 / 3, 1 / 3], abs=0.01)
 
 
+def test_a_small_image_is_analysed_on_a_native_crop_and_shown_not_weighed(write):
+    image = photo_like(300, 340, seed=15).astype(np.float32)
+    y, x = np.mgrid[0:300, 0:340]
+    patterned = np.clip(image + (3.0 * np.sin(2 * np.pi * x / 3) * np.sin(2 * np.pi * y / 3))[..., None], 0, 255)
+    small = layer(analyze(write("small.png", patterned.astype(np.uint8))), "spectrum")
+    assert small.details["crop_px"] == 256 and small.confidence == 0.0 and "shown, not weighed" in small.summary
+    # No padding: the peak found is the pattern's, not one made by reflecting the image.
+    assert [abs(f) for f in small.details["peak_frequency_cycles_per_px"]] == pytest.approx([1 / 3, 1 / 3], abs=0.01)
+
+
 def test_region_with_different_noise_is_inconsistent(write):
     rng = np.random.default_rng(14)
     smooth = photo_like(512, 512, seed=14, noise_sigma=0).astype(np.float32)

@@ -6,7 +6,12 @@ spectrum at fractions of the sampling rate.  The spectrum is averaged over up
 to four native-resolution crops (resizing first would destroy the pattern);
 peaks are measured against the local spectral background.  JPEG's 8-pixel grid
 makes peaks at multiples of 1/8 in every JPEG, so those positions are reported
-separately and do not raise the score of a JPEG file.
+separately and do not raise the score of a JPEG file.  An image smaller than one
+crop is analysed on its largest power-of-two native crop and shown, not weighed:
+the peak threshold holds for four averaged 512-px crops, and one smaller crop has
+a higher spectral background (on 256-px faces the strongest off-grid peak is
+typically 10^1.15 above it, against the 10^1.4 threshold).  Padding up to 512 px
+instead would create peaks of its own.
 """
 
 from __future__ import annotations
@@ -29,10 +34,11 @@ RADIAL_BINS = 64
 class FrequencySpectrum:
     name = "spectrum"
     modality = "image"
-    version = "1.0"
+    version = "1.1"
     modes = frozenset({"fast", "full"})
     description = ("Log power spectrum averaged over up to four 512-px native crops (Hann window); peaks "
-                   "above the local spectral background, off the JPEG 8-px grid; azimuthal average profile.")
+                   "above the local spectral background, off the JPEG 8-px grid; azimuthal average profile. Images under "
+                   "512 px: one native power-of-two crop, shown but not weighed.")
     limitations = ("Strong regular textures (fabrics, grids, halftone prints) also make peaks; resizing or "
                    "heavy re-compression after generation removes up-sampling traces.")
 
@@ -41,51 +47,44 @@ class FrequencySpectrum:
         spectrum = log_power_spectrum(gray)
         if spectrum is None:
             return LayerResult(self.name, 0.5, 0.0, "Image too small for spectral analysis", self.version)
+        size = spectrum.shape[0]
         is_jpeg = media.format == "JPEG" and ctx.settings.mode == "full"
         excess = spectrum - cv2.GaussianBlur(spectrum, (0, 0), 3)
-        off_grid, on_grid = _peak_masks(spectrum.shape[0], exclude_grid=is_jpeg)
+        off_grid, on_grid = _peak_masks(size, exclude_grid=is_jpeg)
         peak = float(excess[off_grid].max())
         grid_peak = float(excess[on_grid].max()) if on_grid.any() else 0.0
         peak_position = np.unravel_index(np.argmax(np.where(off_grid, excess, -np.inf)), excess.shape)
-        frequency = [round((int(i) - CROP // 2) / CROP, 4) for i in peak_position]
+        frequency = [round((int(i) - size // 2) / size, 4) for i in peak_position]
         score = evidence_score(logistic(peak, 1.4, 0.2))
         details = {"peak_log10_excess": peak, "peak_frequency_cycles_per_px": frequency,
                    "jpeg_grid_peak_log10_excess": grid_peak, "radial_profile": radial_profile(spectrum).tolist()}
         summary = (f"Strongest periodic peak {10 ** peak:.0f}x above background at "
                    f"({frequency[0]:+.3f}, {frequency[1]:+.3f}) cycles/px")
         maps = {"spectrum": HeatMap.from_float(spectrum, kind="spectrum", label="log10 power spectrum (centred)")}
-        # Images smaller than one crop are reflect-padded, and padding itself creates periodic structure.
-        padded = min(gray.shape) < CROP
-        details["padded_to_crop"] = padded
-        return LayerResult(self.name, score, 0.1 if padded else 0.4, summary, self.version, details, maps)
+        details["crop_px"] = size
+        if size < CROP:
+            summary += f" (one {size}-px crop: the image is under {CROP} px, so this is shown, not weighed)"
+        return LayerResult(self.name, score, 0.4 if size == CROP else 0.0, summary, self.version, details, maps)
 
 
 def log_power_spectrum(gray: np.ndarray) -> np.ndarray | None:
-    """Mean log10 power spectrum (centred) of up to four CROPxCROP crops; None if the image is smaller."""
+    """Mean log10 power spectrum (centred) of up to four CROPxCROP crops, or of the largest power-of-two
+    crop of a smaller image (one crop, centred); None under 64 px."""
     height, width = gray.shape
-    if min(height, width) < CROP:
-        if min(height, width) < 64:
-            return None
-        gray = _pad(gray)
-        height, width = gray.shape
-    window = np.outer(np.hanning(CROP), np.hanning(CROP)).astype(np.float32)
-    total = np.zeros((CROP, CROP), dtype=np.float64)
-    corners = {(y, x) for y in (height // 4 - CROP // 2, 3 * height // 4 - CROP // 2)
-               for x in (width // 4 - CROP // 2, 3 * width // 4 - CROP // 2)}
-    crops = [(min(max(0, y), height - CROP), min(max(0, x), width - CROP)) for y, x in corners]
+    side = CROP if min(height, width) >= CROP else 2 ** int(np.log2(min(height, width)))
+    if side < 64:
+        return None
+    window = np.outer(np.hanning(side), np.hanning(side)).astype(np.float32)
+    total = np.zeros((side, side), dtype=np.float64)
+    corners = {(y, x) for y in (height // 4 - side // 2, 3 * height // 4 - side // 2)
+               for x in (width // 4 - side // 2, 3 * width // 4 - side // 2)}
+    crops = [(min(max(0, y), height - side), min(max(0, x), width - side)) for y, x in corners]
     for y, x in sorted(set(crops)):
-        patch = gray[y:y + CROP, x:x + CROP].astype(np.float32)
+        patch = gray[y:y + side, x:x + side].astype(np.float32)
         patch = (patch - patch.mean()) * window
         total += np.abs(np.fft.fft2(patch)) ** 2
     mean_power = total / len(set(crops))
     return np.log10(np.fft.fftshift(mean_power) + 1e-3).astype(np.float32)
-
-
-def _pad(gray: np.ndarray) -> np.ndarray:
-    """Reflect-pad a small image up to CROP on both sides (keeps its periodic content)."""
-    height, width = gray.shape
-    return cv2.copyMakeBorder(gray.astype(np.float32), 0, max(0, CROP - height), 0, max(0, CROP - width),
-                              cv2.BORDER_REFLECT)
 
 
 @lru_cache(maxsize=4)
