@@ -10,6 +10,7 @@ fusion gains or loses on it.  Files that fail analysis are counted, not scored.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,14 +90,13 @@ def evaluate_tree(root: Path, ctx_factory, limit: int = 0, console: Console | No
 def _report(root: Path, samples: list[Sample], outcomes: list, settings: Settings) -> dict:
     by_source: dict[str, list] = {}
     layer_scores: dict[str, dict[str, list]] = {}
-    failures: dict[str, int] = {}
-    models: dict[str, int] = {}  # which weights took part, and on how many files (e.g. a face-detector pack)
+    failures: Counter[str] = Counter()
+    models: Counter[str] = Counter()  # which weights took part, and on how many files (e.g. a face-detector pack)
     for sample, (score, verdict, error, layers, used) in zip(samples, outcomes):
         if error is not None:
-            failures[error] = failures.get(error, 0) + 1
+            failures[error] += 1
             continue
-        for model in used:
-            models[model] = models.get(model, 0) + 1
+        models.update(used)
         by_source.setdefault(sample.source, []).append((sample.label, score, verdict))
         for name, layer_score in layers.items():
             layer_scores.setdefault(name, {}).setdefault(sample.source, []).append((sample.label, layer_score))
@@ -107,7 +107,7 @@ def _report(root: Path, samples: list[Sample], outcomes: list, settings: Setting
         "pooled": _metrics(everything),
         "sources": {source: _metrics(items) for source, items in sorted(by_source.items())},
         "layers": {name: _layer_aucs(per_source) for name, per_source in sorted(layer_scores.items())},
-        "failed": failures,
+        "failed": dict(failures),
         "models": dict(sorted(models.items())),
     }
 

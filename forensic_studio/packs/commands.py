@@ -68,7 +68,7 @@ def _list(args, store: ModelStore) -> int:
 def _install(args, store: ModelStore) -> int:
     from .install import install_from_catalog
 
-    installed = {p.id: p for p in store.packs()}.get(args.pack_id)
+    installed = next((p for p in store.packs() if p.id == args.pack_id), None)
     if installed is not None and not args.replace and not store.verify(installed):
         # Re-running a setup script is not an error: the pack is there and every file hashes as recorded.
         print(f"{installed.id} is already installed and intact in {installed.folder} (--replace fetches it again)")

