@@ -43,9 +43,34 @@ def test_eval_cli_reports_per_source_and_pooled(tmp_path):
     metadata = report["layers"]["metadata"]
     assert set(metadata) == {"setA", "nested/setB", "pooled"}
     assert metadata["pooled"]["n"] == 12 and metadata["pooled"]["auc"] == 1.0
+    # The operating point: the generated PNGs declare their generator, so every one is caught.
+    assert report["pooled"]["detection_rate"] == 1.0 and report["pooled"]["missed_as_authentic"] == 0.0
+    assert 0.0 <= report["pooled"]["false_alarm_rate"] <= 1.0
     # The weights behind the figures, with the number of files each took part in.
     (embedded,) = [name for name in report["models"] if name.startswith("image-dual-stream")]
     assert report["models"][embedded] == 12
+
+
+def test_verdict_rates_count_accusations_and_clearances():
+    from forensic_studio.evaluation.metrics import summarise
+
+    labels = [0, 0, 0, 0, 1, 1]
+    verdicts = ["fake", "authentic", "authentic", "inconclusive", "fake", "authentic"]
+    m = summarise(labels, [0.9, 0.1, 0.2, 0.5, 0.8, 0.3], verdicts)
+    assert m["false_alarm_rate"] == 0.25 and m["authentic_rate"] == 0.5
+    assert m["detection_rate"] == 0.5 and m["missed_as_authentic"] == 0.5
+    # An authentic-only source (a calibration corpus) has a false-alarm rate and no detection rate or AUC.
+    only_real = summarise([0, 0], [0.1, 0.9], ["authentic", "fake"])
+    assert only_real["false_alarm_rate"] == 0.5 and only_real["detection_rate"] is None and only_real["auc"] is None
+
+
+def test_eval_takes_a_source_with_one_class(tmp_path):
+    from forensic_studio.evaluation.evaluate import find_samples
+
+    (tmp_path / "cameras" / "real").mkdir(parents=True)
+    (tmp_path / "cameras" / "real" / "a.jpg").write_bytes(jpeg_bytes(photo_like(64, 64, seed=1), 90))
+    (samples,) = find_samples(tmp_path)
+    assert samples.label == 0 and samples.source == "cameras"
 
 
 def test_a_layer_that_never_varies_has_no_auc():

@@ -119,9 +119,23 @@ def test_faces_are_found_boxed_and_scored_per_face(write):
     # The same face twice gets the same score (within resampling noise).
     assert abs(layer.regions[0].score - layer.regions[1].score) < 0.1
     assert all(r.details["scored_view"] == "face crop" for r in layer.regions)
-    # The whole frame is scored too, and the layer keeps the most suspicious view.
+    # The whole frame is scored for the record, but two 256-px faces on a 900x600 page are a small part of
+    # a scene, where the face model's frame score was never validated: the faces alone decide.
+    assert 0.0 <= layer.details["whole_frame_probability"] <= 1.0
+    assert layer.details["whole_frame_weighed"] is False
+    assert layer.score == pytest.approx(max(r.score for r in layer.regions), abs=1e-6)
+    assert "not weighed" in layer.summary
+
+
+@pytest.mark.skipif(not FACES.is_dir(), reason="../shared/datasets/images is not present on this machine")
+def test_a_face_centric_picture_weighs_its_whole_frame(write):
+    face = np.asarray(Image.open(sorted((FACES / "real").glob("*.jpg"))[0]).convert("RGB"))
+    canvas = np.full((320, 320, 3), 235, np.uint8)  # the face fills most of the picture, as in training
+    canvas[32:288, 32:288] = face
+    layer = analyze(write("portrait.png", canvas)).layer("learned")
+    assert layer.details["faces"] == 1 and layer.details["whole_frame_weighed"] is True
     frame = layer.details["whole_frame_probability"]
-    assert layer.score == pytest.approx(max(frame, *(r.score for r in layer.regions)), abs=1e-6)
+    assert layer.score == pytest.approx(max(frame, layer.regions[0].score), abs=1e-6)
 
 
 def test_a_face_crop_that_fills_the_frame_is_scored_as_the_frame():

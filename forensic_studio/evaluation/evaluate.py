@@ -36,13 +36,17 @@ def find_samples(root: Path, limit: int = 0) -> list[Sample]:
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder")
     samples = []
-    for folder in sorted({p.parent for p in root.rglob("real") if p.is_dir() and (p.parent / "fake").is_dir()}):
+    # A source may hold one class only: an authentic corpus measures false alarms, a generated one detection.
+    folders = {p.parent for name in ("real", "fake") for p in root.rglob(name) if p.is_dir()}
+    for folder in sorted(folders):
         source = str(folder.relative_to(root)) if folder != root else root.name
         for label, name in ((0, "real"), (1, "fake")):
+            if not (folder / name).is_dir():
+                continue
             files = expand_inputs([str(folder / name)])
             samples.extend(Sample(path, label, source) for path in (files[:limit] if limit else files))
     if not samples:
-        raise FileNotFoundError(f"no folder with both real/ and fake/ subfolders under {root}")
+        raise FileNotFoundError(f"no folder with a real/ or fake/ subfolder under {root}")
     return samples
 
 
@@ -133,14 +137,16 @@ def _layer_aucs(per_source: dict[str, list]) -> dict[str, dict]:
 def print_report(console: Console, report: dict) -> None:
     split = report.get("split", "all")
     table = Table(title=f"Evaluation of {report['root']} ({report['settings']['mode']} mode, split: {split})")
-    for column in ("source", "n (real/fake)", "AUC", "EER", "acc@0.5", "inconclusive", "ECE"):
+    for column in ("source", "n (real/fake)", "AUC", "EER", "acc@0.5", "inconclusive", "ECE",
+                   "real->fake", "real->authentic", "fake->fake"):
         table.add_column(column, justify="left" if column == "source" else "right")
     rows = list(report["sources"].items()) + [("pooled", report["pooled"])]
     for name, m in rows:
         if not m.get("n"):
             continue
         table.add_row(name, f"{m['n']} ({m['n_real']}/{m['n_fake']})", _fmt(m["auc"]), _fmt(m["eer"]),
-                      _fmt(m["accuracy_at_threshold"]), _fmt(m["inconclusive_rate"]), _fmt(m["ece"]))
+                      _fmt(m["accuracy_at_threshold"]), _fmt(m["inconclusive_rate"]), _fmt(m["ece"]),
+                      _fmt(m["false_alarm_rate"]), _fmt(m["authentic_rate"]), _fmt(m["detection_rate"]))
     console.print(table)
     _print_layer_table(console, report)
     if report.get("models"):

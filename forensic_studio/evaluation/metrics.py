@@ -64,4 +64,20 @@ def summarise(labels, scores, verdicts=None, threshold: float = 0.5) -> dict:
         "inconclusive_rate": float(1 - decided.mean()) if len(decided) else float("nan"),
         "accuracy_when_decided": accuracy_at(labels[decided], scores[decided], threshold) if decided.any() else None,
         "ece": expected_calibration_error(labels, scores),
-    }
+    } | verdict_rates(labels, verdicts)
+
+
+def verdict_rates(labels: np.ndarray, verdicts) -> dict:
+    """At the operating point the verdicts embody: how often authentic media is accused (``false_alarm_rate``:
+    real called ``fake``) or cleared (``authentic_rate``), and how often fakes are caught (``detection_rate``)
+    or cleared by mistake (``missed_as_authentic``). None where a class is absent or verdicts were not given."""
+    verdicts = np.asarray(verdicts)
+
+    def share(label: int, verdict: str) -> float | None:
+        chosen = verdicts[labels == label]
+        if not len(chosen) or set(chosen) == {"decided"}:
+            return None
+        return float((chosen == verdict).mean())
+
+    return {"false_alarm_rate": share(0, "fake"), "authentic_rate": share(0, "authentic"),
+            "detection_rate": share(1, "fake"), "missed_as_authentic": share(1, "authentic")}
