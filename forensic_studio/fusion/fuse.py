@@ -34,10 +34,12 @@ def sigmoid(log_odds: float) -> float:
     return 1.0 / (1.0 + math.exp(-min(max(log_odds, -60.0), 60.0)))
 
 
-def verdict_for(probability: float) -> str:
-    if probability >= FAKE_ABOVE:
+def verdict_for(probability: float, profile: Profile | None = None) -> str:
+    fake_above, authentic_below = (profile.fake_above, profile.authentic_below) if profile else (FAKE_ABOVE,
+                                                                                              AUTHENTIC_BELOW)
+    if probability >= fake_above:
         return "fake"
-    if probability <= AUTHENTIC_BELOW:
+    if probability <= authentic_below:
         return "authentic"
     return "inconclusive"
 
@@ -52,7 +54,7 @@ def fuse(layers: list[LayerResult], modality: str = "image") -> FusionResult:
                                           weight=weight, log_odds=effective * logit(layer.score)))
     total = profile.prior_log_odds + sum(c.log_odds for c in contributions)
     probability = 1.0 / (1.0 + math.exp(-total))
-    verdict = verdict_for(probability)
+    verdict = verdict_for(probability, profile)
     return FusionResult(
         profile=profile.name,
         profile_reason=profile.reason,
@@ -60,7 +62,7 @@ def fuse(layers: list[LayerResult], modality: str = "image") -> FusionResult:
         verdict=verdict,
         prior_log_odds=profile.prior_log_odds,
         contributions=contributions,
-        thresholds={"authentic_below": AUTHENTIC_BELOW, "fake_above": FAKE_ABOVE},
+        thresholds={"authentic_below": profile.authentic_below, "fake_above": profile.fake_above},
         explanation=explain(verdict, probability, profile, contributions, layers),
     )
 

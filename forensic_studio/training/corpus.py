@@ -37,6 +37,8 @@ DATA_ROOT = Path(os.environ.get("FS_CORPORA", "/work/data/corpora"))
 RESERVED_LIST = Path(__file__).resolve().parents[2].parent / "shared" / "RESERVED_REPOS.txt"
 LABELS = ("authentic", "generated", "manipulated")
 EXIF_MAKE, EXIF_MODEL = 0x010F, 0x0110
+SPLIT_SALT = "forensic-studio-corpus-split-v1"
+VALIDATION_SHARE = 0.35
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ def reserved_repos(listing: Path = RESERVED_LIST) -> set[str]:
 
 
 def git_dir(repo: str) -> Path:
-    return MIRRORS / repo.replace("/", "+") / "repo"
+    folder = MIRRORS / repo.replace("/", "+") / "repo"
+    return folder / ".git" if (folder / ".git").is_dir() else folder  # a snapshot may come with a work tree
 
 
 def head_commit(repo: str) -> str:
@@ -176,6 +179,27 @@ def _write(item: CorpusFile, data: bytes) -> None:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def corpus_split(files: list[CorpusFile], share: float = VALIDATION_SHARE) -> set[str]:
+    """Repositories held out for validation: per label, in a content-free order (salted hash of the name),
+    added until they hold ``share`` of that label's files. Returns the held-out repository names."""
+    held_out: set[str] = set()
+    for label in sorted({f.label for f in files}):
+        counts: dict[str, int] = {}
+        for f in files:
+            if f.label == label:
+                counts[f.repo] = counts.get(f.repo, 0) + 1
+        total, taken = sum(counts.values()), 0
+        order = sorted(counts, key=lambda r: hashlib.sha256((SPLIT_SALT + r).encode()).hexdigest())
+        for repo in order:
+            if taken >= share * total or len(held_out & set(counts)) >= len(counts) - 1:
+                break
+            if repo in held_out:
+                continue
+            held_out.add(repo)
+            taken += counts[repo]
+    return held_out
 
 
 def summary(files: list[CorpusFile]) -> str:
