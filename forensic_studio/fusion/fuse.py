@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from ..results import Contribution, FusionResult, LayerResult
-from .profiles import AUDIO_PROFILES, AUTHENTIC_BELOW, FAKE_ABOVE, PROFILES, VIDEO_PROFILES, Profile
+from .profiles import AUDIO_PROFILES, PROFILES, VIDEO_PROFILES, Profile
 
 SCORE_CLIP = 1e-3
 
@@ -34,12 +34,10 @@ def sigmoid(log_odds: float) -> float:
     return 1.0 / (1.0 + math.exp(-min(max(log_odds, -60.0), 60.0)))
 
 
-def verdict_for(probability: float, profile: Profile | None = None) -> str:
-    fake_above, authentic_below = (profile.fake_above, profile.authentic_below) if profile else (FAKE_ABOVE,
-                                                                                              AUTHENTIC_BELOW)
-    if probability >= fake_above:
+def verdict_for(probability: float, profile: Profile) -> str:
+    if probability >= profile.fake_above:
         return "fake"
-    if probability <= authentic_below:
+    if probability <= profile.authentic_below:
         return "authentic"
     return "inconclusive"
 

@@ -18,15 +18,17 @@ from dataclasses import dataclass, field
 # >= 0.65 on 10 %, 10 % and 29 % of files and separated generated images no better than chance (AUC 0.47,
 # 0.44, 0.52). They are shown, not weighed. Whether copy_move earns a weight on real manipulations is
 # unmeasured (33 manipulated files in the corpus).
-# Verdict bands of those profiles, read from the same calibration repositories (pooled over the profiles: public
-# corpora tie profile to class): "fake" only where at most 1 % of authentic files reach (it took 0.999). No
-# "authentic" band: the one at most 5 % of calibration fakes fall below (0.001) cleared 9 % of held-out generated
-# files (faces from diffusion models that the face model scores real) and only 0-3.5 % of authentic ones, so
-# without decisive provenance a picture stays inconclusive. On the held-out repositories (335 files) these
-# bands called 0.8 % of authentic files fake and 31 % of generated files fake.
-MEASURED_BANDS = {"authentic_below": 0.0, "fake_above": 0.999}
 FITTED_PIXEL_WEIGHTS = {"ela": 0.31, "noise": 0.3, "copy_move": 0.0, "spectrum": 0.0, "texture": 0.0,
                         "colour": 0.09, "jpeg": 0.07}
+
+# Verdict bands of those profiles, read from the same calibration repositories (pooled over the profiles: public
+# corpora tie profile to class): "fake" only where at most 1 % of authentic files reach (the 1 % point lay at
+# or above operating_point's ceiling of 0.999, so the ceiling is the band). No "authentic" band: the one at most
+# 5 % of calibration fakes fall below (0.001) cleared 9 % of held-out generated files (faces from diffusion
+# models that the face model scores real) and only 0-3.5 % of authentic ones, so without decisive provenance a
+# picture stays inconclusive. On the held-out repositories (335 files) these bands called 0.8 % of authentic
+# files fake and 31 % of generated files fake.
+MEASURED_BANDS = {"authentic_below": 0.0, "fake_above": 0.999}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..media.intake import sha256_file
+
 MIRRORS = Path(os.environ.get("FS_MIRRORS", "/work/.mirror"))
 DATA_ROOT = Path(os.environ.get("FS_CORPORA", "/work/data/corpora"))
 RESERVED_LIST = Path(__file__).resolve().parents[2].parent / "shared" / "RESERVED_REPOS.txt"
@@ -157,7 +159,7 @@ def rebuild(manifest: Path) -> tuple[int, list[str]]:
     """Re-extract every file of a manifest from its pinned commit; checks each SHA-256."""
     written, problems = 0, []
     for item in read_manifest(manifest):
-        if item.local_path.is_file() and _sha256(item.local_path) == item.sha256:
+        if item.local_path.is_file() and sha256_file(item.local_path) == item.sha256:
             continue
         try:
             data = blob(item.repo, item.commit, item.path)
@@ -175,10 +177,6 @@ def rebuild(manifest: Path) -> tuple[int, list[str]]:
 def _write(item: CorpusFile, data: bytes) -> None:
     item.local_path.parent.mkdir(parents=True, exist_ok=True)
     item.local_path.write_bytes(data)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def corpus_split(files: list[CorpusFile], share: float = VALIDATION_SHARE) -> set[str]:

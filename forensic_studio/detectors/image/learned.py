@@ -58,7 +58,8 @@ class LearnedImageDetector:
     modes = frozenset({"full", "fast"})
     description = ("Embedded dual-stream network (EfficientNet-Lite0 visual stream + SRM/Bayar noise stream, "
                    "learned gate) trained by the project on StyleGAN faces and GAN face swaps; scores each "
-                   "MTCNN face crop (1.6x margin) and, where a face spans half the frame or more, the whole frame at 256 px, and keeps the highest; where MTCNN "
+                   "MTCNN face crop (1.6x margin) and, where a face spans half the frame or more, the whole frame "
+                   "at 256 px, and keeps the highest; where MTCNN "
                    "finds no face, an installed RetinaFace pack is asked, then MTCNN again on contrast-equalised and "
                    "median-filtered copies, and the boxes are cut from the original pixels; a face whose crop would "
                    "fill the frame is scored by the frame itself, at its own scale; with no face the frame is scored "
